@@ -1,0 +1,1 @@
+"""Madoguchi: the inquiry counter of CLAIR's Seoul office, channel-neutral core."""

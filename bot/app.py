@@ -1,0 +1,33 @@
+"""The lifespan: load and check everything at start-up, own the database while running."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from bot.config import Config
+from bot.core import Core, Deps
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matcher import Matcher
+from bot.render import Renderer
+from bot.store import Store
+from handlers.routes import build_routes
+
+
+def load_checked_knowledge(config: Config) -> KnowledgeBase:
+    """The knowledge base, checked against the forms its topics offer."""
+    forms_dir = config.knowledge_dir / "forms"
+    form_names = {p.stem for p in forms_dir.glob("*.toml")} if forms_dir.is_dir() else None
+    return load_knowledge(config.knowledge_dir, form_names)
+
+
+@asynccontextmanager
+async def open_app(config: Config) -> AsyncIterator[Core]:
+    knowledge = load_checked_knowledge(config)
+    matcher = Matcher(knowledge, config.matching)
+    renderer = Renderer()
+    store = await Store.open(config.database)
+    try:
+        deps = Deps(config=config, store=store, knowledge=knowledge, matcher=matcher, renderer=renderer)
+        yield Core(deps, build_routes())
+    finally:
+        await store.close()

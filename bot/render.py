@@ -1,0 +1,39 @@
+"""Replies are rendered from jinja2 templates per language, falling back to English.
+
+User text only ever reaches a template as a variable value: it is never compiled as a template,
+and channels send plain text (no parse mode), so `{{ 7*7 }}` or `<b>` in a message stay literal.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+FALLBACK_LANGUAGE = "en"
+
+
+class Renderer:
+    def __init__(self, template_dir: Path = TEMPLATE_DIR) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(template_dir)),
+            autoescape=False,  # output is plain text, never HTML
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.labels: dict[str, dict[str, str]] = tomllib.loads(
+            (template_dir / "labels.toml").read_text(encoding="utf-8")
+        )
+
+    def render(self, lang: str, name: str, **values: Any) -> str:
+        template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
+        return template.render(lang=lang, **values).strip()
+
+    def label(self, lang: str, key: str, **values: Any) -> str:
+        """A short text (button label, one-liner) from labels.toml, English if missing."""
+        text = self.labels.get(lang, {}).get(key) or self.labels[FALLBACK_LANGUAGE][key]
+        return text.format(**values) if values else text

@@ -1,0 +1,84 @@
+"""The one object that owns the SQLite database.
+
+Schema changes are numbered migrations, each applied in its own transaction. The database runs in
+WAL mode with synchronous=FULL: once a commit returns, a SIGKILL or power cut cannot take it back,
+which is what lets us acknowledge a request only after its commit.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.messages import ConversationKey
+from bot.migrations import MIGRATIONS
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> "Store":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)  # we manage transactions
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=FULL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=10000")
+        store = cls(db, path)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def migrate(self) -> list[int]:
+        await self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)"
+        )
+        async with self.db.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        applied = []
+        for version, script in MIGRATIONS:
+            if version in done:
+                continue
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(script):
+                    await self.db.execute(statement)
+                await self.db.execute(
+                    "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", (version, time.time())
+                )
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            applied.append(version)
+        return applied
+
+    # -- conversations: language choice, last unanswered question, form in progress ----------
+
+    async def load_conversation(self, key: ConversationKey) -> dict[str, Any]:
+        async with self.db.execute(
+            "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key)
+        ) as cur:
+            row = await cur.fetchone()
+        return json.loads(row[0]) if row else {}
+
+    async def save_conversation(self, key: ConversationKey, state: dict[str, Any]) -> None:
+        await self.db.execute(
+            "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
+            "updated_at=excluded.updated_at",
+            (*key, json.dumps(state, ensure_ascii=False), time.time()),
+        )
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,64 @@
+"""Free-text questions answered from the knowledge base, and the topic buttons under answers."""
+from __future__ import annotations
+
+from bot.core import Context
+from bot.knowledge import Topic
+from bot.messages import Button, Reply
+from bot.text import has_words
+
+PENDING_QUESTION = "pending_question"  # the last question we could not answer, for the staff form
+MAX_PENDING_CHARS = 4000
+
+
+def topic_button(ctx: Context, topic: Topic, prefix: str = "") -> Button:
+    return Button(prefix + topic.local(ctx.lang).title, f"t:{topic.id}")
+
+
+def popular_buttons(ctx: Context) -> list[Button]:
+    kb = ctx.deps.knowledge
+    return [topic_button(ctx, kb.topics[t]) for t in ctx.deps.config.popular_topics if t in kb.topics]
+
+
+def answer_reply(ctx: Context, topic: Topic) -> Reply:
+    local = topic.local(ctx.lang)
+    text = ctx.render("answer", title=local.title, answer=local.answer,
+                      citation=ctx.deps.knowledge.citation(topic, ctx.lang))
+    buttons = []
+    if topic.request:
+        buttons.append(Button(ctx.label("apply"), f"f:{topic.request}"))
+    kb = ctx.deps.knowledge
+    buttons += [topic_button(ctx, kb.topics[r], ctx.label("related_prefix")) for r in topic.related]
+    return ctx.reply(text, buttons)
+
+
+def unknown_reply(ctx: Context, question: str) -> Reply:
+    ctx.state[PENDING_QUESTION] = question[:MAX_PENDING_CHARS]
+    return ctx.say("unknown", [Button(ctx.label("ask_staff"), "ask")])
+
+
+async def free_text(ctx: Context) -> list[Reply]:
+    text = ctx.msg.text.strip()
+    if not has_words(text):
+        return [ctx.say("no_words", _popular(ctx))]
+    match = ctx.deps.matcher.match(text)
+    kb = ctx.deps.knowledge
+    if match.decision == "answer":
+        ctx.state.pop(PENDING_QUESTION, None)
+        return [answer_reply(ctx, kb.topics[match.topic_id])]
+    if match.decision == "suggest":
+        ctx.state[PENDING_QUESTION] = text[:MAX_PENDING_CHARS]
+        buttons = [topic_button(ctx, kb.topics[t]) for t in match.alternatives]
+        buttons.append(Button(ctx.label("none_of_these"), "ask"))
+        return [ctx.say("suggest", buttons)]
+    return [unknown_reply(ctx, text)]
+
+
+def _popular(ctx: Context) -> list[Button]:
+    return popular_buttons(ctx)
+
+
+async def on_topic_button(ctx: Context) -> list[Reply]:
+    topic = ctx.deps.knowledge.get(ctx.payload_arg)
+    if topic is None:
+        return [ctx.say("unknown_topic")]
+    return [answer_reply(ctx, topic)]
