@@ -25,9 +25,11 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
-        self.labels: dict[str, dict[str, str]] = tomllib.loads(
-            (template_dir / "labels.toml").read_text(encoding="utf-8")
-        )
+        # labels*.toml are merged, so each feature keeps its short texts in its own file
+        self.labels: dict[str, dict[str, str]] = {}
+        for path in sorted(template_dir.glob("labels*.toml")):
+            for lang, table in tomllib.loads(path.read_text(encoding="utf-8")).items():
+                self.labels.setdefault(lang, {}).update(table)
 
     def render(self, lang: str, name: str, **values: Any) -> str:
         template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
