@@ -15,3 +15,45 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
 ]
+
+MIGRATIONS.append(
+    (
+        2,
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,             -- L-2026-0001: prefix by kind, year, sequence
+            token TEXT NOT NULL UNIQUE,           -- the form's submission id: a retried submit is not a duplicate
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new',   -- new, claimed, answered, closed (reopened -> claimed/new)
+            answers TEXT NOT NULL,                -- JSON object, field name -> value
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            assignee TEXT,
+            unreachable INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            erased_at REAL                        -- personal fields erased (/forget or purge)
+        );
+        CREATE INDEX requests_status_kind ON requests(status, kind);
+        CREATE INDEX requests_requester ON requests(channel, user_id);
+        CREATE TABLE ref_counters (
+            prefix TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            PRIMARY KEY (prefix, year)
+        );
+        CREATE TABLE request_events (            -- the audit trail: every change, reply and note
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            at REAL NOT NULL,
+            actor TEXT NOT NULL,                  -- "channel:user" of staff or requester, or "system"
+            action TEXT NOT NULL,                 -- submitted, claimed, reply, requester_reply, note, closed, reopened, erased, refused
+            text TEXT
+        );
+        CREATE INDEX request_events_request ON request_events(request_id);
+        """,
+    )
+)

@@ -6,10 +6,12 @@ which is what lets us acknowledge a request only after its commit.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
 import aiosqlite
 
@@ -21,6 +23,21 @@ class Store:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
         self.path = path
+        # One connection is shared by all coroutines: without this lock, another coroutine's
+        # statement could land inside our open transaction (and be rolled back with it).
+        self.write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE .. COMMIT under the write lock; ROLLBACK on any error."""
+        async with self.write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
 
     @classmethod
     async def open(cls, path: Path) -> "Store":
@@ -48,17 +65,12 @@ class Store:
         for version, script in MIGRATIONS:
             if version in done:
                 continue
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
+            async with self.transaction() as db:
                 for statement in _statements(script):
-                    await self.db.execute(statement)
-                await self.db.execute(
+                    await db.execute(statement)
+                await db.execute(
                     "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", (version, time.time())
                 )
-                await self.db.execute("COMMIT")
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
             applied.append(version)
         return applied
 
@@ -72,6 +84,11 @@ class Store:
         return json.loads(row[0]) if row else {}
 
     async def save_conversation(self, key: ConversationKey, state: dict[str, Any]) -> None:
+        async with self.write_lock:
+            await self._save_conversation(key, state)
+
+    async def _save_conversation(self, key: ConversationKey, state: dict[str, Any]) -> None:
+        """For use inside transaction(): the caller holds the lock."""
         await self.db.execute(
             "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
             "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
