@@ -57,3 +57,16 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        3,
+        """
+        -- 1 after a staff reply until the requester answers back (their next message goes to staff)
+        ALTER TABLE requests ADD COLUMN awaiting_answer INTEGER NOT NULL DEFAULT 0;
+        -- when the request was last closed: the retention period for personal fields counts from here
+        ALTER TABLE requests ADD COLUMN closed_at REAL;
+        CREATE INDEX requests_closed ON requests(status, closed_at);
+        """,
+    )
+)
