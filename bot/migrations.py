@@ -70,3 +70,16 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        4,
+        """
+        CREATE TABLE telegram_payloads (          -- button payloads too long for 64-byte callback_data
+            token TEXT PRIMARY KEY,               -- "~" + hash of the payload, what the button carries
+            payload TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        """,
+    )
+)
