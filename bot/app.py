@@ -9,6 +9,7 @@ from bot.core import Core, Deps
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Matcher
 from bot.render import Renderer
+from bot.requests import RequestQueue
 from bot.store import Store
 from handlers.routes import build_routes
 
@@ -27,7 +28,8 @@ async def open_app(config: Config) -> AsyncIterator[Core]:
     renderer = Renderer()
     store = await Store.open(config.database)
     try:
-        deps = Deps(config=config, store=store, knowledge=knowledge, matcher=matcher, renderer=renderer)
+        deps = Deps(config=config, store=store, knowledge=knowledge, matcher=matcher, renderer=renderer,
+                    requests=RequestQueue(store))
         yield Core(deps, build_routes())
     finally:
         await store.close()
