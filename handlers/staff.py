@@ -1,0 +1,203 @@
+"""Staff work the request queue: /queue, /show, /claim, /reply, /note, /close, /reopen, /export.
+
+Channel-neutral and allowed only to the ids in config [staff] user_ids. Anyone else gets a polite
+refusal in their language; the attempt is logged, and audited on the request when one is named.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from functools import wraps
+
+from bot.core import Context, Handler
+from bot.messages import Button, Document, Reply
+from bot.request_export import export_csv
+from bot.request_records import STATUSES, NotFound, Refused, Request, format_time, format_value, normalize_ref
+from handlers.notices import kind_label, requester_notice
+
+log = logging.getLogger(__name__)
+
+LIST_ROWS = 30      # rows in one /queue reply; more are counted, and /export has them all
+LIST_BUTTONS = 10   # "show" buttons under a /queue reply
+OPEN = ("new", "claimed", "answered")
+
+
+def actor(ctx: Context) -> str:
+    return f"{ctx.msg.channel}:{ctx.msg.user_id}"
+
+
+def _attempt(ctx: Context) -> tuple[str, str]:
+    """What was tried, and the reference it names ("" if none)."""
+    if ctx.msg.payload is not None:
+        return ctx.msg.payload, ctx.payload_arg
+    return f"/{ctx.command} {ctx.args}".strip()[:200], ctx.args.split(" ", 1)[0] if ctx.args else ""
+
+
+def staff_only(handler: Handler) -> Handler:
+    @wraps(handler)
+    async def guarded(ctx: Context) -> list[Reply]:
+        if ctx.is_staff:
+            return await handler(ctx)
+        attempt, ref = _attempt(ctx)
+        log.warning("refused staff operation %r from non-staff %s", attempt, actor(ctx))
+        if ref:
+            await ctx.deps.requests.refuse(normalize_ref(ref), actor(ctx), f"not staff: {attempt}")
+        return [ctx.say("staff_only")]
+
+    return guarded
+
+
+def _ref_and_text(ctx: Context) -> tuple[str, str]:
+    if ctx.msg.payload is not None:
+        return normalize_ref(ctx.payload_arg), ""
+    head, _, rest = ctx.args.partition(" ")
+    return normalize_ref(head), rest.strip()
+
+
+def _refused(ctx: Context, exc: Refused | NotFound) -> list[Reply]:
+    if isinstance(exc, NotFound):
+        return [ctx.say("queue_refused", reason="not_found", ref=exc.ref, status="", by="")]
+    r = exc.request
+    return [ctx.say("queue_refused", reason=exc.reason, ref=r.ref if r else "", status=r.status if r else "",
+                    by=exc.details.get("by", ""))]
+
+
+def _usage(ctx: Context, command: str) -> list[Reply]:
+    return [ctx.say("queue_usage", command=command, statuses=STATUSES, kinds=[], bad="")]
+
+
+def _done(ctx: Context, action: str, request: Request) -> Reply:
+    return ctx.say("queue_done", action=action, ref=request.ref, status=request.status,
+                   erased=bool(request.erased_at), unreachable=request.unreachable)
+
+
+def _buttons(ctx: Context, request: Request) -> list[Button]:
+    buttons = []
+    if request.status == "new":
+        buttons.append(Button(ctx.label("btn_claim"), f"claim:{request.ref}"))
+    if request.status != "closed":
+        buttons.append(Button(ctx.label("btn_close"), f"close:{request.ref}"))
+    return buttons
+
+
+@staff_only
+async def queue(ctx: Context) -> list[Reply]:
+    """/queue [status|all] [kind]: open requests by default, oldest first."""
+    statuses: tuple[str, ...] = OPEN
+    kind = None
+    known_kinds = _known_kinds(ctx) | set(await ctx.deps.requests.kinds())
+    for word in ctx.args.lower().split():
+        if word in STATUSES:
+            statuses = (word,)
+        elif word == "all":
+            statuses = STATUSES
+        elif word in known_kinds:
+            kind = word
+        else:
+            return [ctx.say("queue_usage", command="queue", statuses=STATUSES, kinds=sorted(known_kinds),
+                            bad=word[:40])]
+    found = await ctx.deps.requests.list(statuses, kind)
+    rows = [{"ref": r.ref, "kind": r.kind, "status": r.status, "created": format_time(r.created_at),
+             "assignee": r.assignee or "", "first": _first_answer(r)} for r in found[:LIST_ROWS]]
+    buttons = [Button(row["ref"], f"show:{row['ref']}") for row in rows[:LIST_BUTTONS]]
+    return [ctx.say("queue_list", buttons, rows=rows, more=max(0, len(found) - LIST_ROWS),
+                    statuses=statuses, kind=kind or "")]
+
+
+@staff_only
+async def show(ctx: Context) -> list[Reply]:
+    ref, _ = _ref_and_text(ctx)
+    if not ref:
+        return _usage(ctx, "show")
+    request = await ctx.deps.requests.get(ref, with_events=True)
+    if request is None:
+        return _refused(ctx, NotFound(ref))
+    answers = [(name, format_value(value)) for name, value in request.answers.items()]
+    events = [{"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text or ""}
+              for e in request.events]
+    text = ctx.render("request_detail", r=request, kind=kind_label(ctx.deps, ctx.lang, request.kind),
+                      answers=answers, events=events, created=format_time(request.created_at),
+                      updated=format_time(request.updated_at), closed=format_time(request.closed_at))
+    return [ctx.reply(text, _buttons(ctx, request))]
+
+
+@staff_only
+async def claim(ctx: Context) -> list[Reply]:
+    ref, _ = _ref_and_text(ctx)
+    if not ref:
+        return _usage(ctx, "claim")
+    try:
+        request = await ctx.deps.requests.claim(ref, actor(ctx))
+    except (Refused, NotFound) as exc:
+        return _refused(ctx, exc)
+    return [_done(ctx, "claimed", request)] + requester_notice(ctx.deps, request, "claimed")
+
+
+@staff_only
+async def reply(ctx: Context) -> list[Reply]:
+    ref, text = _ref_and_text(ctx)
+    if not ref or not text:
+        return _usage(ctx, "reply")
+    try:
+        request = await ctx.deps.requests.reply(ref, actor(ctx), text)
+    except (Refused, NotFound) as exc:
+        return _refused(ctx, exc)
+    return [_done(ctx, "answered", request)] + requester_notice(ctx.deps, request, "answered", text)
+
+
+@staff_only
+async def note(ctx: Context) -> list[Reply]:
+    ref, text = _ref_and_text(ctx)
+    if not ref or not text:
+        return _usage(ctx, "note")
+    try:
+        request = await ctx.deps.requests.note(ref, actor(ctx), text)
+    except NotFound as exc:
+        return _refused(ctx, exc)
+    return [_done(ctx, "noted", request)]
+
+
+@staff_only
+async def close(ctx: Context) -> list[Reply]:
+    ref, _ = _ref_and_text(ctx)
+    if not ref:
+        return _usage(ctx, "close")
+    try:
+        request = await ctx.deps.requests.close(ref, actor(ctx))
+    except (Refused, NotFound) as exc:
+        return _refused(ctx, exc)
+    return [_done(ctx, "closed", request)] + requester_notice(ctx.deps, request, "closed")
+
+
+@staff_only
+async def reopen(ctx: Context) -> list[Reply]:
+    ref, _ = _ref_and_text(ctx)
+    if not ref:
+        return _usage(ctx, "reopen")
+    try:
+        request = await ctx.deps.requests.reopen(ref, actor(ctx))
+    except (Refused, NotFound) as exc:
+        return _refused(ctx, exc)
+    return [_done(ctx, "reopened", request)]
+
+
+@staff_only
+async def export(ctx: Context) -> list[Reply]:
+    requests = await ctx.deps.requests.list()
+    name = time.strftime("madoguchi-requests-%Y%m%d-%H%M.csv", time.gmtime())
+    document = Document(name, export_csv(requests))
+    return [Reply(ctx.msg.address, ctx.label("export_done", count=len(requests)), document=document)]
+
+
+def _known_kinds(ctx: Context) -> set[str]:
+    forms_dir = ctx.deps.config.knowledge_dir / "forms"
+    return {p.stem for p in forms_dir.glob("*.toml")} if forms_dir.is_dir() else set()
+
+
+def _first_answer(request: Request) -> str:
+    """A hint for the list (the university or town, usually the form's first field)."""
+    for value in request.answers.values():
+        text = " ".join(format_value(value).split())
+        if text:
+            return text if len(text) <= 40 else text[:39] + "…"
+    return ""
