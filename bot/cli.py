@@ -107,6 +107,20 @@ def cmd_kb_show(args: argparse.Namespace) -> int:
     return asyncio.run(main())
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.channels.telegram_run import StartError, read_secrets, read_token, run_bot
+
+    try:
+        read_token(os.environ)  # before the config: the commonest first mistake
+        config = _config(args)
+        return run_bot(config, read_secrets(config))
+    except StartError as exc:
+        print(f"madoguchi run: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     config = _config(args)
     matcher = Matcher(load_checked_knowledge(config), config.matching)
@@ -150,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--lang", choices=LANGUAGES)
     p.set_defaults(func=cmd_kb_show)
+
+    p = sub.add_parser("run", parents=[common], help="run the Telegram bot (token in $TELEGRAM_BOT_TOKEN)")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("eval", parents=[common], help="answer quality on a JSON-lines question set")
     p.add_argument("file")
