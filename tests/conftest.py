@@ -1,0 +1,25 @@
+"""Shared fixtures. Each feature keeps its fixtures under its own names."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# -- the request queue (tests/test_queue*.py, test_staff*.py, test_privacy*.py) ----------------
+
+QUEUE_STAFF = "console:1"
+
+
+@pytest.fixture
+def queue_config(tmp_path: Path) -> Config:
+    """The repo's config.toml with the database in tmp_path and console user 1 as the only staff."""
+    config = load_config(REPO / "config.toml")
+    return dataclasses.replace(config, database=tmp_path / "queue.sqlite3",
+                               attachments_dir=tmp_path / "attachments",
+                               staff_ids=frozenset({QUEUE_STAFF}))
