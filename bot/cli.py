@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot import cli_requests
 from bot.app import load_checked_knowledge, open_app
 from bot.config import LANGUAGES, Config, ConfigError, load_config, resolve_config_path
 from bot.evaluate import EvalFileError, format_report, read_questions, run, summarize
@@ -173,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--verbose", action="store_true", help="list every miss")
     p.set_defaults(func=cmd_eval)
+
+    cli_requests.add_parser(sub, common)
     return parser
 
 
