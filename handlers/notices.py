@@ -7,16 +7,39 @@ from __future__ import annotations
 
 from bot.core import Deps
 from bot.messages import Address, Button, Reply
-from bot.request_records import Request
+from bot.request_records import Request, format_value
 
 STAFF_QUEUE = Address("staff", "queue")
 
 
+def _local(texts: dict[str, str], lang: str, default: str) -> str:
+    return texts.get(lang) or texts.get("en") or default
+
+
 def kind_label(deps: Deps, lang: str, kind: str) -> str:
-    """The request kind in words ("出前講座の申し込み"); its id for a kind without a label."""
+    """The request kind in words: the form's title, else labels_queue.toml, else its id."""
+    form = deps.forms.get(kind) if deps.forms else None
+    if form is not None:
+        return _local(form.title, lang, kind)
     key = f"kind_{kind}"
     labels = deps.renderer.labels
     return labels.get(lang, {}).get(key) or labels.get("en", {}).get(key) or kind
+
+
+def answer_lines(deps: Deps, lang: str, request: Request) -> list[tuple[str, str]]:
+    """(field label, value) in the form's words; a field the form no longer has keeps its name."""
+    form = deps.forms.get(request.kind) if deps.forms else None
+    lines = []
+    for name, value in request.answers.items():
+        field = form.field(name) if form is not None else None
+        if field is None:
+            lines.append((name, format_value(value)))
+            continue
+        if field.options:
+            chosen = value if isinstance(value, list) else [value]
+            value = [_local(o.label, lang, o.value) if (o := field.option(str(v))) else v for v in chosen]
+        lines.append((_local(field.label, lang, name), format_value(value)))
+    return lines
 
 
 def requester_notice(deps: Deps, request: Request, event: str, text: str = "") -> list[Reply]:

@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.core import Context
 from bot.messages import Button, Reply
-from bot.request_records import NotFound, Refused, Request, format_time, format_value, normalize_ref
-from handlers.notices import kind_label, staff_notice
+from bot.request_records import NotFound, Refused, Request, format_time, normalize_ref
+from handlers.notices import answer_lines, kind_label, staff_notice
 
 REPLYING_TO = "replying_to"
 
@@ -23,7 +23,7 @@ def _rows(ctx: Context, requests: list[Request]) -> list[dict[str, Any]]:
     return [{"ref": r.ref, "kind": kind_label(ctx.deps, ctx.lang, r.kind), "status": r.status,
              "status_label": ctx.label(f"status_{r.status}"), "created": format_time(r.created_at),
              "updated": format_time(r.updated_at), "awaiting": r.awaiting_answer and r.status != "closed",
-             "answers": [(name, format_value(value)) for name, value in r.answers.items()]}
+             "answers": answer_lines(ctx.deps, ctx.lang, r)}
             for r in requests]
 
 

@@ -13,7 +13,7 @@ from bot.core import Context, Handler
 from bot.messages import Button, Document, Reply
 from bot.request_export import export_csv
 from bot.request_records import STATUSES, NotFound, Refused, Request, format_time, format_value, normalize_ref
-from handlers.notices import kind_label, requester_notice
+from handlers.notices import answer_lines, kind_label, requester_notice
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ async def show(ctx: Context) -> list[Reply]:
     request = await ctx.deps.requests.get(ref, with_events=True)
     if request is None:
         return _refused(ctx, NotFound(ref))
-    answers = [(name, format_value(value)) for name, value in request.answers.items()]
+    answers = answer_lines(ctx.deps, ctx.lang, request)
     events = [{"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text or ""}
               for e in request.events]
     text = ctx.render("request_detail", r=request, kind=kind_label(ctx.deps, ctx.lang, request.kind),

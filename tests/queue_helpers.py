@@ -12,9 +12,9 @@ PREFIX = {"lecture": "L", "omatsuri": "O", "dorandoran": "D", "question": "Q"}
 LECTURE_KO = {
     "university": "한국대학교",
     "department": "일본어학과",
-    "contact": "김민지",
+    "contact_person": "김민지",
     "email": "minji@example.ac.kr",
-    "dates": ["2026-05-12", "2026-05-19"],
+    "preferred_dates": ["2026-05-12", "2026-05-19"],
     "format": "onsite",
     "topics": "일본의 지방자치, 관광",
     "students": 40,
