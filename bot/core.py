@@ -5,7 +5,9 @@ user) is loaded before the handler and saved after it, so every step survives a 
 """
 from __future__ import annotations
 
+import copy
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -31,6 +33,7 @@ class Deps:
     renderer: Renderer
     forms: Any = None    # bot.forms.FormRegistry, once loaded
     requests: Any = None  # bot.requests.RequestQueue
+    clock: Callable[[], float] = time.time  # tests pass a fixed clock through open_app
 
 
 @dataclass
@@ -127,7 +130,7 @@ class Core:
     async def handle(self, msg: Incoming) -> list[Reply]:
         store = self.deps.store
         state = await store.load_conversation(msg.key)
-        before = dict(state)
+        before = copy.deepcopy(state)  # handlers change nested values (the form) in place
         lang = choose_language(state, msg, self.deps.config.default_language)
         ctx = Context(self.deps, msg, state, lang)
         handler = self._route(ctx)
