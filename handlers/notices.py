@@ -33,12 +33,12 @@ def answer_lines(deps: Deps, lang: str, request: Request) -> list[tuple[str, str
     for name, value in request.answers.items():
         field = form.field(name) if form is not None else None
         if field is None:
-            lines.append((name, format_value(value)))
+            lines.append((name, format_value(value) or "—"))
             continue
         if field.options:
             chosen = value if isinstance(value, list) else [value]
             value = [_local(o.label, lang, o.value) if (o := field.option(str(v))) else v for v in chosen]
-        lines.append((_local(field.label, lang, name), format_value(value)))
+        lines.append((_local(field.label, lang, name), format_value(value) or "—"))
     return lines
 
 
