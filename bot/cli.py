@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot import cli_requests
-from bot.app import load_checked_knowledge, open_app
+from bot.app import load_checked_forms, load_checked_knowledge, open_app
 from bot.config import LANGUAGES, Config, ConfigError, load_config, resolve_config_path
 from bot.evaluate import EvalFileError, format_report, read_questions, run, summarize
 from bot.knowledge import KnowledgeError
@@ -74,13 +74,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
     config = _config(args)
-    kb = load_checked_knowledge(config)  # raises KnowledgeError listing every problem
-    extra = ""
-    if (config.knowledge_dir / "forms").is_dir():
-        from bot.forms import load_forms  # forms are checked with the knowledge base
-
-        forms = load_forms(config.knowledge_dir / "forms")
-        extra = f", {len(forms)} forms"
+    # topics and forms are both checked before anything is reported, so one run lists every problem
+    problems: list[str] = []
+    try:
+        kb = load_checked_knowledge(config)
+    except KnowledgeError as exc:
+        problems += exc.problems
+    try:
+        forms = load_checked_forms(config)
+    except KnowledgeError as exc:
+        problems += exc.problems
+    if problems:
+        raise KnowledgeError(problems)
+    extra = f", {len(forms)} forms" if len(forms) else ""
     missing = [t for t in config.popular_topics if t not in kb.topics]
     if missing:
         raise ConfigError(f"{config.path}: start.popular_topics names unknown topics {missing}. "

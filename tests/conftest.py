@@ -35,3 +35,14 @@ def queue_config_file(tmp_path: Path) -> Path:
     path.write_text(text, encoding="utf-8")
     assert load_config(path).database == tmp_path / "queue.sqlite3"
     return path
+
+
+# -- request forms (tests/test_forms*.py) ----------------------------------------------------
+
+
+@pytest.fixture
+def forms_config(tmp_path: Path) -> Config:
+    """The repo's config.toml with the database (and attachments) in tmp_path."""
+    config = load_config(REPO / "config.toml")
+    return dataclasses.replace(config, database=tmp_path / "forms.sqlite3",
+                               attachments_dir=tmp_path / "attachments")
