@@ -1,35 +1,53 @@
 """Find the topic a message asks about, with a confidence, or decide that none does.
 
-Three signals, each in 0..1, combined per topic:
+Signals, each in 0..1, combined per topic:
 - BM25 over character bigrams / words of the whole entry in all three languages (ranking);
-- coverage: the share of the message's informative n-grams (by idf) that the entry contains at
-  all. A question about something the knowledge base never mentions ("the fee", "a joke")
-  leaves much of the message uncovered, which is how out-of-scope questions are refused;
-- fuzzy keyword hits (rapidfuzz), so names and synonyms count even with a typo.
-Scoring is vectorised with numpy over an inverted index, then only the best few candidates are
-rescored with rapidfuzz, which keeps a 10,000-entry base within a few milliseconds.
+- coverage: the idf share of the message's n-grams that the entry contains at all. A question
+  about something the knowledge base never mentions leaves much of it uncovered;
+- nearest sample question: idf-weighted cosine to the entry's closest sample question, which
+  is how paraphrases that share little wording with the answer still land;
+- fuzzy keyword hits (rapidfuzz), so names and synonyms count even with a typo;
+- aspects (bot/aspects.toml): asking about a fee, a refund, a deadline… of a topic whose answer
+  never mentions one lowers the confidence, since the honest reply is "I don't know".
+Scoring is vectorised with numpy over an inverted index; only the best few candidates are
+rescored with the per-topic signals, which keeps a 10,000-entry base within a few milliseconds.
 """
 from __future__ import annotations
 
 import math
+import re
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from bot.config import LANGUAGES, MatchingConfig
 from bot.knowledge import KnowledgeBase, Topic
-from bot.text import grams, normalize
+from bot.text import grams, normalize, weighted_grams
 
-FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "answer": 1.0}
+ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
+FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "answer": 0.5}
 K1, B = 1.2, 0.75
 CANDIDATES = 12
-W_BM25, W_COVER, W_KEYWORD = 0.35, 0.45, 0.20
 
-# Question scaffolding that says nothing about the topic (normalised: kana folded, voiceless).
+
+@dataclass(frozen=True)
+class Weights:
+    bm25: float = 0.3
+    cover: float = 0.3
+    sample: float = 0.3
+    keyword: float = 0.15
+    aspect_penalty: float = 0.3  # multiplier when the message asks an aspect the topic lacks
+    margin: float = 0.0          # a clear lead over the runner-up adds confidence
+    unknown: float = 0.5         # weight of an n-gram no entry has, relative to the rarest known one
+
+
+# Question scaffolding that says nothing about the topic (normalised like messages).
 _STOP_GRAMS = frozenset(
-    grams(normalize(
+    grams((
         "ですか ますか ください 教えて 知りたい ってなに って何 なんですか ありますか できますか "
         "どこ いつ どんな どう ですが でしょうか たいです "
         "뭐예요 뭔가요 인가요 있나요 있어요 없어요 해요 돼요 되나요 알려주세요 알려줘 궁금해요 어떻게 "
@@ -40,10 +58,10 @@ _STOP_GRAMS = frozenset(
 
 @dataclass(frozen=True)
 class Match:
-    topic_id: str | None          # the answer, when confident
-    score: float                  # confidence of the best topic, 0..1
-    decision: str                 # "answer" | "suggest" | "none"
-    alternatives: tuple[str, ...] # "did you mean" choices (best first), empty when answering
+    topic_id: str | None           # the answer, when confident
+    score: float                   # confidence of the best topic, 0..1
+    decision: str                  # "answer" | "suggest" | "none"
+    alternatives: tuple[str, ...]  # "did you mean" choices (best first), empty when answering
     ranked: tuple[tuple[str, float], ...] = field(default=(), repr=False)
 
 
@@ -58,24 +76,47 @@ def topic_fields(topic: Topic) -> dict[str, list[str]]:
     return out
 
 
+class Aspects:
+    """Word lists per aspect; Latin words match whole words, CJK/Hangul ones as substrings."""
+
+    def __init__(self, path: Path = ASPECTS_FILE) -> None:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        self.patterns: dict[str, re.Pattern[str]] = {}
+        for name, entry in data.items():
+            parts = []
+            for word in entry["words"]:
+                w = re.escape(normalize(word))
+                parts.append(rf"\b{w}s?\b" if word.isascii() else w)  # plural too
+            self.patterns[name] = re.compile("|".join(parts))
+
+    def of(self, norm: str) -> frozenset[str]:
+        return frozenset(name for name, pat in self.patterns.items() if pat.search(norm))
+
+
 class Matcher:
-    def __init__(self, kb: KnowledgeBase, settings: MatchingConfig) -> None:
+    def __init__(self, kb: KnowledgeBase, settings: MatchingConfig, weights: Weights = Weights()) -> None:
         self.settings = settings
+        self.weights = weights
+        self.aspects = Aspects()
         self.ids: list[str] = list(kb.topics)
         vocab: dict[str, int] = {}
         doc_tfs: list[Counter[int]] = []
-        self.keywords: list[list[str]] = []
+        self.keywords: list[list[tuple[str, float]]] = []
+        raw_keywords: list[set[str]] = []
+        self.samples: list[list[frozenset[int]]] = []
+        self.covered_aspects: list[frozenset[str]] = []
         for topic_id in self.ids:
             fields = topic_fields(kb.topics[topic_id])
             tf: Counter[int] = Counter()
             for name, texts in fields.items():
                 weight = FIELD_WEIGHTS[name]
                 for text in texts:
-                    for g in grams(normalize(text)):
+                    for g in grams(text):
                         tf[vocab.setdefault(g, len(vocab))] += weight
             doc_tfs.append(tf)
-            kws = {normalize(k) for k in fields["keywords"] + fields["title"]}
-            self.keywords.append(sorted((k for k in kws if len(k) >= 2), key=len, reverse=True))
+            raw_keywords.append(set(fields["keywords"] + fields["title"]))
+            self.samples.append([frozenset(vocab[g] for g in grams(q)) for q in fields["questions"]])
+            self.covered_aspects.append(self.aspects.of(normalize(" ".join(fields["answer"]))))
         self.vocab = vocab
         n_docs = len(self.ids)
         df = np.zeros(len(vocab))
@@ -83,6 +124,14 @@ class Matcher:
             df[list(tf)] += 1
         self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
         self.unknown_idf = math.log(1.0 + (n_docs + 0.5) / 0.5)
+        for kws in raw_keywords:
+            weighted = {}
+            for kw in kws:
+                norm_kw = normalize(kw)
+                if len(norm_kw) >= 2:
+                    weighted[norm_kw] = self._keyword_strength(kw, norm_kw)
+            self.keywords.append(sorted(weighted.items(), key=lambda kv: kv[1], reverse=True))
+        self.sample_norms = [[math.sqrt(sum(self.idf[g] ** 2 for g in s)) for s in doc] for doc in self.samples]
         lengths = np.array([sum(tf.values()) for tf in doc_tfs], dtype=float)
         avg = lengths.mean() if n_docs else 1.0
         # CSR-like postings per gram: which docs hold it and its saturated BM25 tf there
@@ -96,48 +145,71 @@ class Matcher:
         self.post_doc = np.fromiter((d for p in postings for d, _ in p), dtype=np.int64, count=int(self.ptr[-1]))
         self.post_tf = np.fromiter((w for p in postings for _, w in p), dtype=float, count=int(self.ptr[-1]))
 
-    def _query_terms(self, norm: str) -> tuple[list[int], float]:
-        """Known gram ids of the message and the idf mass of all its informative grams."""
-        ids, mass = [], 0.0
-        for g in set(grams(norm)):
+    def _query_terms(self, text: str) -> tuple[list[int], list[float], float, float]:
+        """Known gram ids of the message with their weights (idf x how telling the script is),
+        the weight mass of all its informative grams, and its weight norm."""
+        ids, weights, mass, sq = [], [], 0.0, 0.0
+        for g, telling in weighted_grams(text).items():
             if g in _STOP_GRAMS:
                 continue
             gid = self.vocab.get(g)
-            if gid is None:
-                mass += self.unknown_idf
-            else:
+            w = telling * (self.unknown_idf * self.weights.unknown if gid is None else float(self.idf[gid]))
+            if gid is not None:
                 ids.append(gid)
-                mass += float(self.idf[gid])
-        return ids, mass
+                weights.append(w)
+            mass += w
+            sq += w * w
+        return ids, weights, mass, math.sqrt(sq)
+
+    def _keyword_strength(self, kw: str, norm_kw: str) -> float:
+        """Long and specific keywords are strong evidence; 2-char or common ones ("2020") weak."""
+        gs = [self.idf[self.vocab[g]] for g in grams(kw) if g in self.vocab]
+        specificity = min(1.0, (sum(gs) / len(gs)) / (0.5 * self.unknown_idf)) if gs else 0.0
+        return min(1.0, len(norm_kw) / 5) * specificity
 
     def _keyword_score(self, doc: int, norm: str) -> float:
         best = 0.0
-        for kw in self.keywords[doc]:
-            # a long keyword found (even with a typo) is strong evidence; a 2-char one is weak
-            strength = min(1.0, len(kw) / 5)
+        for kw, strength in self.keywords[doc]:
             if strength <= best:
-                break  # sorted longest first
+                break  # sorted strongest first
             if kw in norm:
                 best = strength
             elif len(kw) >= 5 and fuzz.partial_ratio(kw, norm, score_cutoff=88):
                 best = strength * 0.9
         return best
 
+    def _sample_score(self, doc: int, query: dict[int, float], query_norm: float) -> float:
+        best = 0.0
+        for sample, s_norm in zip(self.samples[doc], self.sample_norms[doc]):
+            shared = query.keys() & sample
+            if shared and s_norm:
+                best = max(best, sum(query[g] * self.idf[g] for g in shared) / (query_norm * s_norm))
+        return best
+
     def rank(self, text: str) -> list[tuple[str, float]]:
         norm = normalize(text)
-        ids, mass = self._query_terms(norm)
+        ids, weights, mass, qnorm = self._query_terms(text)
         if not ids or mass <= 0:
             return []
+        w = self.weights
         n = len(self.ids)
         slices = [slice(self.ptr[g], self.ptr[g + 1]) for g in ids]
         docs = np.concatenate([self.post_doc[s] for s in slices])
         tfs = np.concatenate([self.post_tf[s] for s in slices])
-        idfs = np.concatenate([np.full(s.stop - s.start, self.idf[g]) for s, g in zip(slices, ids)])
+        idfs = np.concatenate([np.full(s.stop - s.start, w) for s, w in zip(slices, weights)])
         bm25 = np.bincount(docs, weights=idfs * tfs, minlength=n) / (mass * (K1 + 1))
         cover = np.bincount(docs, weights=idfs, minlength=n) / mass
-        prelim = W_BM25 * bm25 + W_COVER * cover
-        top = np.argpartition(-prelim, min(CANDIDATES, n) - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
-        scored = [(self.ids[d], float(prelim[d] + W_KEYWORD * self._keyword_score(d, norm))) for d in top]
+        prelim = w.bm25 * bm25 + w.cover * cover
+        top = np.argpartition(-prelim, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
+        asked = self.aspects.of(norm)
+        query = dict(zip(ids, weights))
+        scored = []
+        for d in top:
+            score = float(prelim[d] + w.keyword * self._keyword_score(d, norm)
+                          + w.sample * self._sample_score(d, query, qnorm))
+            if asked - self.covered_aspects[d]:
+                score *= w.aspect_penalty
+            scored.append((self.ids[d], score))
         scored.sort(key=lambda item: item[1], reverse=True)
         return scored
 
@@ -145,12 +217,14 @@ class Matcher:
         ranked = self.rank(text)
         if not ranked:
             return Match(None, 0.0, "none", ())
-        best_id, best = ranked[0]
+        best_id, raw = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        best = min(1.0, raw + self.weights.margin * (raw - second))
         s = self.settings
         if best >= s.answer_threshold:
             return Match(best_id, best, "answer", (), tuple(ranked))
         if best >= s.suggest_threshold:
-            floor = max(s.suggest_threshold * 0.8, best * 0.75)
+            floor = raw * 0.75
             alts = tuple(t for t, sc in ranked[: s.max_suggestions] if sc >= floor)
             return Match(None, best, "suggest", alts, tuple(ranked))
         return Match(None, best, "none", (), tuple(ranked))

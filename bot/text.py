@@ -26,19 +26,24 @@ _KANA = _kana_table()
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
+def fold(text: str) -> str:
+    """NFKC (full/half width) and lower case: what every comparison starts from."""
+    return unicodedata.normalize("NFKC", text[:MAX_MATCH_CHARS]).lower()
+
+
 def normalize(text: str) -> str:
-    """NFKC (full/half width), lower case, kana variants folded, punctuation to spaces."""
-    text = unicodedata.normalize("NFKC", text[:MAX_MATCH_CHARS]).lower()
-    text = text.translate(_KANA)
-    return _NON_WORD.sub(" ", text).replace("_", " ").strip()
+    """Folded, kana variants merged, punctuation to spaces: the form keywords are compared in."""
+    return _NON_WORD.sub(" ", fold(text).translate(_KANA)).replace("_", " ").strip()
 
 
 def char_class(ch: str) -> str:
     code = ord(ch)
     if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
         return "hangul"
-    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or code == 0x30FC:
-        return "kana"
+    if 0x3040 <= code <= 0x309F:
+        return "hiragana"
+    if 0x30A0 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:
+        return "katakana"
     if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
         return "kanji"
     if ch.isalpha() or ch.isdigit():
@@ -51,6 +56,7 @@ def detect_language(text: str) -> str | None:
     counts = {"hangul": 0, "kana": 0, "kanji": 0, "latin": 0}
     for ch in text[:MAX_MATCH_CHARS]:
         cls = char_class(ch)
+        cls = "kana" if cls in ("hiragana", "katakana") else cls
         if cls in counts and (cls != "latin" or ch.isalpha()):
             counts[cls] += 1
     if counts["hangul"] and counts["hangul"] >= counts["kana"]:
@@ -80,13 +86,28 @@ def _stem(word: str) -> str:
     return word
 
 
-def _runs(norm: str):
-    """Split normalised text into (class, run) with CJK = kana+kanji treated as one script."""
+# Korean particles and copulas glued to nouns: 행사에는 -> 행사, 크레아랑 -> 크레아
+_KO_SUFFIXES = sorted(
+    """은 는 이 가 을 를 에 의 도 로 와 과 만 요 에서 에는 에도 에게 한테 께서 으로 로는 으로는 이랑 랑 하고
+    까지 부터 처럼 보다 이나 나 이고 이며 이에요 예요 이죠 인가요 인데 인데요 에서는 에서도 들 들은 들이
+    들을 들의 이랑은""".split(),
+    key=len,
+    reverse=True,
+)
+
+
+def _strip_particle(word: str) -> str:
+    for suffix in _KO_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: -len(suffix)]
+    return word
+
+
+def _runs(folded: str):
+    """Split folded text into (script, run): kanji, hiragana, katakana, hangul, latin."""
     cur_cls, cur = None, []
-    for ch in norm:
+    for ch in folded:
         cls = char_class(ch)
-        if cls in ("kana", "kanji"):
-            cls = "cjk"
         if cls != cur_cls and cur:
             yield cur_cls, "".join(cur)
             cur = []
@@ -96,19 +117,39 @@ def _runs(norm: str):
         yield cur_cls, "".join(cur)
 
 
-def grams(norm: str) -> list[str]:
-    """Terms of an already normalised text: Latin words, CJK/Hangul bigrams (unigram if alone)."""
-    out: list[str] = []
-    for cls, run in _runs(norm):
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+HIRAGANA_WEIGHT = 0.3  # hiragana runs are mostly particles and endings: ての, ですか, のへん
+
+
+def weighted_grams(text: str) -> dict[str, float]:
+    """Terms and how much each says about the topic: Latin words, and bigrams inside each run
+    of one script (電話|する gives 電話, not 話す), with kana folded after splitting so
+    トランドラン and どらんどらん meet, and Korean particles stripped off each word first."""
+    out: dict[str, float] = {}
+
+    def add(terms: list[str], weight: float) -> None:
+        for term in terms:
+            if out.get(term, 0.0) < weight:
+                out[term] = weight
+
+    for cls, run in _runs(fold(text)):
         if cls == "latin":
             if run.isdigit() or run not in _EN_STOP:
-                out.append(_stem(run))
-        elif cls in ("cjk", "hangul"):
-            if len(run) == 1:
-                out.append(run)
-            else:
-                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+                add([_stem(run)], 1.0)
+        elif cls == "hangul":
+            add(_bigrams(_strip_particle(run)), 1.0)
+        elif cls == "kanji":
+            add(_bigrams(run), 1.0)
+        elif cls in ("hiragana", "katakana") and len(run) > 1:  # a lone kana is a particle
+            add(_bigrams(run.translate(_KANA)), HIRAGANA_WEIGHT if cls == "hiragana" else 1.0)
     return out
+
+
+def grams(text: str) -> list[str]:
+    return list(weighted_grams(text))
 
 
 def has_words(text: str) -> bool:
