@@ -5,7 +5,6 @@ from bot.core import Context
 from bot.knowledge import Topic
 from bot.messages import Button, Reply
 from bot.text import has_words
-from handlers.requester import answer_back
 
 PENDING_QUESTION = "pending_question"  # the last question we could not answer, for the staff form
 MAX_PENDING_CHARS = 4000
@@ -38,10 +37,6 @@ def unknown_reply(ctx: Context, question: str) -> Reply:
 
 
 async def free_text(ctx: Context) -> list[Reply]:
-    # after a staff reply, the requester's next message is their answer to it (handlers/requester.py)
-    answered = await answer_back(ctx)
-    if answered is not None:
-        return answered
     text = ctx.msg.text.strip()
     if not has_words(text):
         return [ctx.say("no_words", _popular(ctx))]

@@ -15,7 +15,7 @@ from bot.core import Context, Handler, Route
 from bot.forms import Form, FormRegistry
 from bot.intent import wants_to_apply
 from bot.messages import Address, Button, Reply
-from handlers import answers
+from handlers import answers, requester
 from handlers import form_flow as flow
 from handlers.form_flow import FORM, SUMMARY
 
@@ -99,6 +99,10 @@ def _kind_for_intent(ctx: Context, text: str) -> str | None:
 async def on_text(ctx: Context) -> list[Reply]:
     """Free text (or a photo): the open form's answer; else maybe a wish to apply; else a question."""
     form, fs, notices = active(ctx)
+    # an answer to a staff reply goes into that request before anything else (handlers/requester.py)
+    answered = await requester.answer_back(ctx, in_form=fs is not None and form is not None)
+    if answered is not None:
+        return notices + answered
     if fs is None or form is None:
         if ctx.msg.payload is None and wants_to_apply(ctx.msg.text):
             kind = _kind_for_intent(ctx, ctx.msg.text)

@@ -4,7 +4,8 @@ Answering back: a staff reply marks the request as awaiting the requester's answ
 the request, since staff and requester are different conversations). The requester's next free
 text in that chat is then taken as the answer; so is the text after the "re:<ref>" button, which
 sets state["replying_to"] in the requester's own conversation. Either way it goes into the same
-request and is posted to the staff queue under the reference.
+request and is posted to the staff queue under the reference. The hook is called first by the text
+route (handlers/forms.on_text), before a form's answer or a wish to apply is looked for.
 """
 from __future__ import annotations
 
@@ -76,13 +77,19 @@ async def on_no_answer_button(ctx: Context) -> list[Reply]:
     return [ctx.say("answer_back", step="declined", ref=ref)]
 
 
-async def answer_back(ctx: Context) -> list[Reply] | None:
-    """The hook at the top of free text: None when this message is not an answer to staff."""
+async def answer_back(ctx: Context, in_form: bool = False) -> list[Reply] | None:
+    """The hook at the top of free text: None when this message is not an answer to staff.
+
+    After the "re:<ref>" button the next text is the answer even in the middle of a form (the
+    requester asked for it); a merely awaited answer does not interrupt a form being filled.
+    """
     text = ctx.msg.text.strip()
-    if not text or ctx.msg.is_group:
+    if not text or ctx.msg.is_group or ctx.msg.payload is not None:
         return None
     ref = ctx.state.pop(REPLYING_TO, None)
     if ref is None:
+        if in_form:
+            return None
         waiting = await ctx.deps.requests.awaiting_answer(ctx.msg.key)
         if waiting is None:
             return None

@@ -26,7 +26,7 @@ def build_routes() -> list[Route]:
         Route.button("show", staff.show),
         Route.button("claim", staff.claim),
         Route.button("close", staff.close),
-        # ... and the requester's side (answering a staff reply is a hook in answers.free_text)
+        # ... and the requester's side (answering a staff reply is a hook in forms.on_text)
         Route.command("status", requester.status),
         Route.command("mydata", requester.mydata),
         Route.command("forget", requester.forget),

@@ -191,3 +191,26 @@ def test_queue_filters_and_export_document(queue_config):
     rows = list(csv.DictReader(io.StringIO(document.content.decode("utf-8-sig"), newline="")))
     assert [row["ref"] for row in rows] == [a, b]
     assert rows[1]["question"] == "비자, 그리고\n체류?"
+
+
+def test_answer_back_comes_before_a_wish_to_apply_and_respects_an_open_form(queue_config):
+    async def scenario():
+        async with open_app(queue_config) as core:
+            await say(core, REQUESTER, "/lang ko")
+            ref = await submit(core, REQUESTER)
+            await say(core, STAFF, f"/claim {ref}")
+            await say(core, STAFF, f"/reply {ref} 온라인도 괜찮으신가요?")
+            wish = await say(core, REQUESTER, "네, 온라인 강좌로 신청하고 싶습니다")
+            await say(core, STAFF, f"/reply {ref} 학생 수를 알려 주세요")
+            started = await say(core, REQUESTER, "/ask")            # a form is open now
+            in_form = await say(core, REQUESTER, "학생 수는 서른 명 정도입니다")
+            pressed = await press(core, REQUESTER, f"re:{ref}")
+            answered = await say(core, REQUESTER, "30명입니다")
+            return ref, wish, started, in_form, pressed, answered, await core.deps.requests.get(ref, True)
+
+    ref, wish, started, in_form, pressed, answered, request = asyncio.run(scenario())
+    assert "네, 온라인 강좌로 신청하고 싶습니다" in to(wish, *QUEUE)[0].text  # not a new lecture form
+    assert not to(in_form, *QUEUE)            # without the button, the open form gets the text
+    assert "30명입니다" in to(answered, *QUEUE)[0].text
+    texts = [e.text for e in request.events if e.action == "requester_reply"]
+    assert texts == ["네, 온라인 강좌로 신청하고 싶습니다", "30명입니다"]
