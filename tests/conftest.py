@@ -46,3 +46,14 @@ def forms_config(tmp_path: Path) -> Config:
     config = load_config(REPO / "config.toml")
     return dataclasses.replace(config, database=tmp_path / "forms.sqlite3",
                                attachments_dir=tmp_path / "attachments")
+
+
+# -- answering (tests/test_knowledge.py, test_matching.py, test_answers.py, test_cli_answers.py) --
+
+
+@pytest.fixture
+def answer_config(tmp_path: Path) -> Config:
+    """The repo's config.toml with the database in tmp_path."""
+    config = load_config(REPO / "config.toml")
+    return dataclasses.replace(config, database=tmp_path / "answers.sqlite3",
+                               attachments_dir=tmp_path / "attachments")

@@ -1,0 +1,86 @@
+"""Answer quality on the project's own question set, and the text handling under it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.evaluate import read_questions, run, summarize
+from bot.knowledge import load_knowledge
+from bot.matcher import Matcher
+from bot.text import detect_language, grams, normalize
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    config = load_config(REPO / "config.toml")
+    return Matcher(load_knowledge(config.knowledge_dir), config.matching)
+
+
+def test_project_question_set_meets_the_targets(matcher):
+    questions = read_questions(REPO / "tests" / "eval" / "questions.jsonl")
+    assert {q.lang for q in questions} == {"ja", "ko", "en"}
+    summary = summarize(run(matcher, questions))
+    assert summary["in_scope_accuracy"] >= 0.90, summary
+    assert summary["oos_rejection"] >= 0.85, summary
+    assert summary["false_rejection"] <= 0.05, summary
+    for lang, rates in summary["by_lang"].items():
+        assert rates["in_scope_accuracy"] >= 0.90, (lang, rates)
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("出前講座を申し込みたい", "ja"),
+    ("オマツリ", "ja"),
+    ("도란도란에 올리고 싶어요", "ko"),
+    ("JET 프로그램이 뭐예요?", "ko"),
+    ("JETって何？", "ja"),
+    ("How do I subscribe?", "en"),
+    ("🙂🙂🙂", None),
+    ("12345 !!!", None),
+])
+def test_language_is_detected_from_the_script(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_kana_width_and_case_variants_meet():
+    assert normalize("トランドラン") == normalize("どらんどらん") == normalize("ﾄﾗﾝﾄﾞﾗﾝ")
+    assert normalize("ＪＥＴ") == "jet"
+    assert grams("トランドラン") == grams("どらんどらん")
+
+
+def test_korean_particles_do_not_hide_the_noun():
+    assert "행사" in grams("행사에는") and "부스" in grams("부스를")
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("出前講座", "seoul.lecture"),
+    ("大学に講師を呼びたい", "seoul.lecture"),
+    ("우리 대학에 특강 요청하고 싶어요", "seoul.lecture"),
+    ("Can someone give a guest lecture at our university?", "seoul.lecture"),
+    ("どらんどらんに投稿したい", "seoul.dorandoran"),
+    ("日韓交流おまつりにブースを出したい", "seoul.omatsuri"),
+    ("서울사무소 주소가 어떻게 돼요?", "seoul.contact"),
+    ("メルマガを購読したい", "seoul.newsletter"),
+])
+def test_typical_questions_are_answered(matcher, text, topic):
+    match = matcher.match(text)
+    assert (match.decision, match.topic_id) == ("answer", topic), match
+
+
+@pytest.mark.parametrize("text", [
+    "今日って何曜日？",
+    "tell me a joke",
+    "チャンネルJの視聴料っていくら？",
+    "도란도란 팔로워 몇 명이에요?",
+    "Is it going to snow in Seoul tomorrow?",
+])
+def test_what_the_sources_do_not_say_is_not_answered(matcher, text):
+    assert matcher.match(text).decision != "answer"
+
+
+def test_a_10000_character_message_is_matched_quickly_and_sanely(matcher):
+    match = matcher.match("出前講座について教えてください。" * 700)
+    assert match.topic_id == "seoul.lecture"
