@@ -79,6 +79,8 @@ class FakeTelegram:
         self.runner: web.AppRunner | None = None
         self.port = 0
         self.queued_at: dict[int, float] = {}  # update_id -> when it was handed to the bot
+        self.closing = False
+        self.acked = 0  # the bot confirmed every update up to this id (getUpdates offset - 1)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -98,6 +100,9 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
+        async with self.changed:  # release pending long polls, or cleanup would wait them out
+            self.closing = True
+            self.changed.notify_all()
         if self.runner:
             await self.runner.cleanup()
 
@@ -156,6 +161,13 @@ class FakeTelegram:
             seen = [(s.method, s.params.get("chat_id"), s.text[:60]) for s in self.sent]
             raise AssertionError(f"expected {count} matching message(s); sent so far: {seen}") from None
 
+    async def wait_consumed(self, update_id: int, timeout: float = 20.0) -> None:
+        """Until the bot has fetched and confirmed every update up to `update_id`."""
+        async def consumed() -> None:
+            async with self.changed:
+                await self.changed.wait_for(lambda: self.acked >= update_id)
+        await asyncio.wait_for(consumed(), timeout)
+
     def mark(self) -> int:
         return len(self.sent)
 
@@ -211,10 +223,15 @@ class FakeTelegram:
         timeout = float(params.get("timeout", 0) or 0)
         limit = int(params.get("limit", 100) or 100)
         async with self.changed:
+            if offset - 1 > self.acked:
+                self.acked = offset - 1
+                self.changed.notify_all()
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
             if not self.pending and timeout > 0:
                 try:
-                    await asyncio.wait_for(self.changed.wait(), timeout)
+                    await asyncio.wait_for(
+                        self.changed.wait_for(lambda: self.closing or any(u["update_id"] >= offset
+                                                                          for u in self.pending)), timeout)
                 except asyncio.TimeoutError:
                     pass
                 self.pending = [u for u in self.pending if u["update_id"] >= offset]

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -20,6 +21,7 @@ from telegram import (Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMa
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram_format import MAX_CAPTION, layout_rows, split_text
 from bot.channels.telegram_payloads import PayloadTable
@@ -31,6 +33,13 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_RETRIES = 3          # RetryAfter: wait as told, this many times, then give up on that message
 MAX_RETRY_WAIT = 60.0    # seconds; a longer flood wait is capped rather than stalling the user
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # 22.x warns that the int will become a timedelta; we take both
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 class TelegramAdapter:
@@ -189,8 +198,7 @@ class TelegramAdapter:
             except RetryAfter as exc:
                 if attempt == MAX_RETRIES:
                     raise
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                seconds = retry_seconds(exc)
                 log.info("flood control on chat %s: waiting %.0f s", kwargs.get("chat_id"), seconds)
                 await self.sleep(min(seconds, MAX_RETRY_WAIT))
         raise AssertionError("unreachable")

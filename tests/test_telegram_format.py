@@ -1,0 +1,73 @@
+"""Telegram's limits: 4,096-character messages, 64-byte callback_data, keyboard rows."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.channels.telegram_format import MAX_MESSAGE, layout_rows, split_text, utf16_len
+from bot.channels.telegram_payloads import MAX_CALLBACK_BYTES, PayloadTable
+from bot.store import Store
+
+
+def test_short_text_is_one_part() -> None:
+    assert split_text("안녕하세요") == ["안녕하세요"]
+
+
+def test_long_text_splits_at_paragraphs_under_the_limit() -> None:
+    paragraphs = [f"段落{i}: " + "出前講座のご案内。" * 60 for i in range(20)]  # ~545 chars each
+    text = "\n\n".join(paragraphs)
+    parts = split_text(text)
+    assert len(parts) > 1
+    assert all(utf16_len(p) <= MAX_MESSAGE for p in parts)
+    # every cut falls between paragraphs: each part is whole paragraphs, in order, nothing lost
+    assert [para for part in parts for para in part.split("\n\n")] == paragraphs
+
+
+def test_one_huge_paragraph_splits_at_lines_then_anywhere() -> None:
+    lines = [f"line {i} " + "x" * 90 for i in range(100)]
+    parts = split_text("\n".join(lines))
+    assert all(utf16_len(p) <= MAX_MESSAGE for p in parts)
+    assert [line for part in parts for line in part.split("\n")] == lines
+
+    one_line = "가" * 10_000
+    parts = split_text(one_line)
+    assert all(utf16_len(p) <= MAX_MESSAGE for p in parts)
+    assert "".join(parts) == one_line
+
+
+def test_emoji_count_as_two_units_and_are_never_cut() -> None:
+    text = "😀" * 3000  # 6,000 UTF-16 units
+    parts = split_text(text)
+    assert len(parts) == 2
+    assert all(utf16_len(p) <= MAX_MESSAGE for p in parts)
+    assert "".join(parts) == text
+
+
+def test_short_labels_share_rows_long_ones_stand_alone() -> None:
+    labels = ["日本語", "한국어", "English", "한국 대학 등을 찾아가는 출장 강좌(出前講座)", "Claim", "Close"]
+    assert layout_rows(labels) == [[0, 1, 2], [3], [4, 5]]
+
+
+def test_long_payloads_get_short_tokens_that_survive_a_restart(tmp_path: Path) -> None:
+    long_payloads = ["t:" + "seoul.very_long_topic_identifier." * 4,
+                     "f:도란도란_홍보_게시_요청_양식_" * 3,
+                     "~looks-like-a-token"]
+
+    async def scenario() -> None:
+        store = await Store.open(tmp_path / "db.sqlite3")
+        table = PayloadTable(store)
+        assert await table.encode("t:seoul.lecture") == "t:seoul.lecture"
+        tokens = [await table.encode(p) for p in long_payloads]
+        assert all(len(t.encode("utf-8")) <= MAX_CALLBACK_BYTES for t in tokens)
+        assert len(set(tokens)) == len(tokens)
+        assert tokens[0] == await table.encode(long_payloads[0])  # stable, no duplicate rows
+        await store.close()
+
+        store = await Store.open(tmp_path / "db.sqlite3")  # a restart: a fresh table, no cache
+        table = PayloadTable(store)
+        assert [await table.decode(t) for t in tokens] == long_payloads
+        assert await table.decode("t:seoul.lecture") == "t:seoul.lecture"
+        assert await table.decode("~never-issued") is None
+        await store.close()
+
+    asyncio.run(scenario())

@@ -1,0 +1,206 @@
+"""Requests through Telegram end to end: a Korean university officer and the staff group.
+
+Real core, real forms and queue, real python-telegram-bot Application, real HTTP to the fake
+Bot API server. Staff work from the staff group (commands as /cmd@BotName, buttons) and in private.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from fake_telegram import FakeTelegram, Sent, flood_once, forbidden_for, user
+from telegram_harness import STAFF_CHAT, STAFF_USER, RunningBot, make_config
+from test_telegram_e2e import check_wire_rules
+
+OFFICER = user(7201, "김민준", "ko")
+STAFF = user(STAFF_USER, "佐藤", "ja")
+REF = re.compile(r"\b[A-Z]-\d{4}-\d{4}\b")
+
+
+def label(bot: RunningBot, lang: str, key: str) -> str:
+    return bot.core.deps.renderer.label(lang, key)
+
+
+class Officer:
+    """Plays the officer: says things, presses buttons, returns what the bot answered."""
+
+    def __init__(self, fake: FakeTelegram, who: dict = OFFICER) -> None:
+        self.fake, self.who, self.chat = fake, who, who["id"]
+
+    async def say(self, text: str) -> Sent:
+        mark = self.fake.mark()
+        await self.fake.send_text(self.who, text)
+        return (await self.fake.next_to(self.chat, mark))[0]
+
+    async def press(self, on: Sent, label_part: str) -> Sent:
+        mark = self.fake.mark()
+        await self.fake.press(self.who, on, on.button(label_part))
+        return (await self.fake.next_to(self.chat, mark))[0]
+
+
+async def fill_lecture_form(bot: RunningBot, officer: Officer) -> tuple[Sent, str]:
+    """From the lecture answer to the receipt, with one invalid e-mail; returns (receipt, ref)."""
+    answer = await officer.say("출장 강좌에 대해 알려 주세요")
+    assert bot.core.deps.knowledge.topics["seoul.lecture"].local("ko").title in answer.text
+    q = await officer.press(answer, label(bot, "ko", "apply"))
+    assert "(1/9)" in q.text
+    for text in ["서울대학교", "일본어학과", "김민준"]:
+        q = await officer.say(text)
+    assert "(4/9)" in q.text
+    q = await officer.say("kim@snu")  # no domain: asked again, with the reason, in Korean
+    assert "이메일 주소 형식이 아닙니다" in q.text and "(4/9)" in q.text
+    q = await officer.say("kim@snu.ac.kr")
+    assert "(5/9)" in q.text
+    q = await officer.say("2027-05-10, 2027-05-17")
+    q = await officer.press(q, "대면")  # a choice, as an inline button
+    q = await officer.say("일본의 마쓰리와 음식 문화")
+    q = await officer.say("40")
+    summary = await officer.press(q, label(bot, "ko", "form_skip"))
+    assert "kim@snu.ac.kr" in summary.text and "서울대학교" in summary.text
+    receipt = await officer.press(summary, label(bot, "ko", "form_submit"))
+    found = REF.search(receipt.text)
+    assert found, receipt.text
+    return receipt, found.group(0)
+
+
+def run(tmp_path: Path, body: Any, **telegram: Any) -> FakeTelegram:
+    async def main() -> FakeTelegram:
+        fake = FakeTelegram()
+        url = await fake.start()
+        try:
+            async with RunningBot(make_config(tmp_path, url, **telegram)) as bot:
+                await body(fake, bot)
+        finally:
+            await fake.stop()
+        check_wire_rules(fake)
+        return fake
+
+    return asyncio.run(main())
+
+
+def db_row(tmp_path: Path, sql: str, *args: Any) -> tuple:
+    with sqlite3.connect(tmp_path / "madoguchi.sqlite3") as conn:
+        return conn.execute(sql, args).fetchone()
+
+
+def test_officer_requests_a_lecture_staff_claim_and_reply_officer_answers_back(tmp_path: Path) -> None:
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        officer = Officer(fake)
+        _, ref = await fill_lecture_form(bot, officer)
+
+        # the staff group sees the new request, with its reference and a Claim button
+        [notice] = await fake.wait_for(lambda s: s.chat_id == STAFF_CHAT and ref in s.text)
+        assert "서울대학교" in notice.text
+        assert notice.button(label(bot, "ja", "form_claim"))["callback_data"] == f"claim:{ref}"
+
+        # a staff member claims it from the group; the officer is told, in Korean
+        mark = fake.mark()
+        await fake.press(STAFF, notice, notice.button(label(bot, "ja", "form_claim")))
+        [claimed] = await fake.next_to(STAFF_CHAT, mark)
+        assert ref in claimed.text
+        [told] = await fake.next_to(officer.chat, mark)
+        assert ref in told.text and "직원이 처리하기 시작했습니다" in told.text
+
+        # the staff member replies from the group, addressing the bot by name
+        mark = fake.mark()
+        await fake.send_text(STAFF, f"/reply@MadoguchiTestBot {ref} 5월 10일에 방문 가능합니다. 자료는 한일 병기로 준비하겠습니다.",
+                             chat_id=STAFF_CHAT)
+        [reply] = await fake.next_to(officer.chat, mark)
+        assert "5월 10일에 방문 가능합니다" in reply.text and ref in reply.text
+        assert reply.buttons, "the officer can answer back or say no answer is needed"
+        await fake.next_to(STAFF_CHAT, mark)
+
+        # the officer answers; it lands in the staff group under the same reference
+        mark = fake.mark()
+        await fake.send_text(officer.who, "감사합니다. 학생 40명이 참석합니다.")
+        [back] = await fake.wait_for(lambda s: s.chat_id == STAFF_CHAT and s.index >= mark)
+        assert ref in back.text and "학생 40명이 참석합니다" in back.text
+
+    run(tmp_path, body)
+    assert db_row(tmp_path, "SELECT status, assignee FROM requests")[0] in ("answered", "claimed")
+
+
+def test_non_staff_cannot_use_staff_commands_in_private_or_in_the_group(tmp_path: Path) -> None:
+    stranger = user(7300, "Lee", "ko")
+
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        mark = fake.mark()
+        await fake.send_text(stranger, "/queue")
+        [refused] = await fake.next_to(7300, mark)
+        assert refused.text == bot.core.deps.renderer.render("ko", "staff_only")
+
+        await fake.send_text(stranger, "/queue@MadoguchiTestBot", chat_id=STAFF_CHAT)
+        [refused_in_group] = await fake.next_to(STAFF_CHAT, mark)
+        assert refused_in_group.text == bot.core.deps.renderer.render("ko", "staff_only")
+
+        # the same command from a listed staff member works, in private and in the group
+        await fake.send_text(STAFF, "/queue")
+        [listing] = await fake.next_to(STAFF_USER, mark)
+        assert listing.text != bot.core.deps.renderer.render("ja", "staff_only")
+
+    run(tmp_path, body)
+
+
+def test_restart_in_the_middle_of_a_form_resumes_at_the_same_question(tmp_path: Path) -> None:
+    async def main() -> None:
+        fake = FakeTelegram()
+        url = await fake.start()
+        config = make_config(tmp_path, url)
+        officer = Officer(fake)
+        async with RunningBot(config) as bot:
+            answer = await officer.say("출장 강좌에 대해 알려 주세요")
+            await officer.press(answer, label(bot, "ko", "apply"))
+            await officer.say("서울대학교")
+            q = await officer.say("일본어학과")
+            assert "(3/9)" in q.text
+        async with RunningBot(config) as bot:  # stopped and started again: the form goes on
+            q = await officer.say("김민준")
+            assert "(4/9)" in q.text
+            q = await officer.say("kim@snu.ac.kr")
+            assert "(5/9)" in q.text
+        await fake.stop()
+
+    asyncio.run(main())
+
+
+def test_staff_notice_waits_out_flood_control_and_export_sends_a_csv(tmp_path: Path) -> None:
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        fake.failures.append(flood_once(STAFF_CHAT, retry_after=1, times=1))
+        _, ref = await fill_lecture_form(bot, Officer(fake))
+        notices = await fake.wait_for(lambda s: s.chat_id == STAFF_CHAT and ref in s.text)
+        assert len(notices) == 1
+        refused = [c for c in fake.calls if c.method == "sendMessage" and c.params["chat_id"] == str(STAFF_CHAT)]
+        assert len(refused) == 2, "one 429, then the retry"
+
+        mark = fake.mark()
+        await fake.send_text(STAFF, "/export@MadoguchiTestBot", chat_id=STAFF_CHAT)
+        [doc] = await fake.wait_for(lambda s: s.method == "sendDocument" and s.index >= mark)
+        content = doc.params["document"]["content"]
+        assert doc.params["document"]["filename"].endswith(".csv")
+        assert content.startswith(b"\xef\xbb\xbf") and ref.encode() in content
+
+    run(tmp_path, body)
+
+
+def test_a_requester_who_blocked_the_bot_is_marked_unreachable_and_the_request_is_kept(tmp_path: Path) -> None:
+    state: dict[str, Any] = {}
+
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        _, ref = await fill_lecture_form(bot, Officer(fake))
+        state["ref"] = ref
+        state["before"] = db_row(tmp_path, "SELECT ref, kind, answers, status, unreachable FROM requests")
+        fake.failures.append(forbidden_for(OFFICER["id"]))  # the officer blocks the bot
+        mark = fake.mark()
+        await fake.send_text(STAFF, f"/claim {ref}")
+        [done] = await fake.next_to(STAFF_USER, mark)
+        assert ref in done.text
+
+    run(tmp_path, body)
+    ref, kind, answers, status, unreachable = db_row(
+        tmp_path, "SELECT ref, kind, answers, status, unreachable FROM requests")
+    before = state["before"]
+    assert (ref, kind, answers) == before[:3], "the stored request is unchanged"
+    assert status == "claimed" and unreachable == 1 and before[4] == 0
