@@ -1,0 +1,144 @@
+"""Plays N simulated users filling and submitting request forms, concurrently, through Core.handle.
+
+Run as a process by tests/test_forms_kill.py, which SIGKILLs it at random moments and starts it
+again. Each user looks only at the database to know where they are (their conversation state and
+whether they have a request), so a restarted driver carries on from whatever survived the kill.
+It prints "READY" once the app is open, "ACK <user> <ref>" (flushed) only after the user got the
+"received" reply, and "DONE" when every user has submitted.
+
+    python tests/kill_driver.py CONFIG USERS SEED
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.app import open_app  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.core import Core  # noqa: E402
+from bot.messages import Incoming, Photo  # noqa: E402
+from bot.validators import office_today  # noqa: E402
+
+KINDS = ["lecture", "omatsuri", "dorandoran", "question"]
+LANGS = ["ja", "ko", "en"]
+COMMAND = {"lecture": "/lecture", "omatsuri": "/omatsuri", "dorandoran": "/dorandoran"}
+REF = re.compile(r"\b[A-Z]-\d{4}-\d{4}\b")
+PHOTOS = 2
+MAX_STEPS = 300  # a user needs about 20 steps
+
+
+def user_ids(n: int) -> list[str]:
+    return [f"u{i:03d}" for i in range(n)]
+
+
+def plan(user: str, today: date) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """(kind, lang, what the user types per field, what must be stored per field)."""
+    i = int(user[1:])
+    kind, lang = KINDS[i % len(KINDS)], LANGS[i % len(LANGS)]
+    day = today + timedelta(days=30 + i)
+    contact = {"contact_person": f"Person {user}", "email": f"{user}@example.org"}
+    if kind == "lecture":
+        typed = {"university": f"University {user}", "department": "日本語学科", **contact,
+                 "preferred_dates": day.isoformat(), "format": "2", "topics": f"祭り {{{{ {user} }}}}",
+                 "students": str(10 + i), "notes": None}
+        stored = dict(typed, preferred_dates=[day.isoformat()], format="online", students=10 + i)
+    elif kind == "omatsuri":
+        typed = {"municipality": f"Town {user}", "department": "観光課", **contact,
+                 "booth_content": "\n".join(["温泉と特産品"] * 3), "materials": f"<b>poster</b> x{i}", "notes": f"note {user}"}
+        stored = dict(typed)
+    elif kind == "dorandoran":
+        typed = {"municipality": f"City {user}", "department": "広報課", **contact, "plan": "fm:c:plan:one_post",
+                 "manuscript": f"原稿 {user} " + "あ" * 3000, "photos": None, "period": "2027年3月", "notes": None}
+        stored = dict(typed, plan="one_post", photos=[
+            {"file_id": f"{user}-p{k}", "saved_path": "", "size": 100} for k in range(1, PHOTOS + 1)])
+    else:
+        typed = {"question": f"What about {user}? {{% raw %}}", **contact}
+        stored = dict(typed)
+    return kind, lang, typed, stored
+
+
+class Player:
+    def __init__(self, core: Core, user: str, rng: random.Random, today: date) -> None:
+        self.core, self.user, self.rng = core, user, rng
+        self.kind, self.lang, self.typed, _ = plan(user, today)
+
+    def incoming(self, text: str = "", payload: str | None = None, photo: Photo | None = None) -> Incoming:
+        return Incoming("console", self.user, self.user, text=text, payload=payload, photo=photo)
+
+    async def send(self, text: str = "", payload: str | None = None, photo: Photo | None = None) -> str:
+        replies = await self.core.handle(self.incoming(text, payload, photo))
+        await asyncio.sleep(self.rng.uniform(0, 0.003))  # let the others interleave
+        return "\n".join(r.text for r in replies if r.to.chat_id == self.user and r.to.channel == "console")
+
+    async def submitted(self) -> bool:
+        async with self.core.deps.store.db.execute(
+                "SELECT 1 FROM requests WHERE channel='console' AND user_id=?", (self.user,)) as cur:
+            return await cur.fetchone() is not None
+
+    async def play(self) -> None:
+        for _ in range(MAX_STEPS):
+            state = await self.core.deps.store.load_conversation(self.incoming().key)
+            fs = state.get("form")
+            if fs is None:
+                if await self.submitted():
+                    return
+                if state.get("lang") != self.lang:
+                    await self.send(f"/lang {self.lang}")
+                elif self.kind == "question":
+                    await self.send("/ask " + self.typed["question"])
+                else:
+                    await self.send(COMMAND[self.kind])
+                continue
+            at = fs["at"]
+            if at == "@summary":
+                text = await self.send(payload="fm:submit")
+                ref = REF.search(text)
+                if ref:
+                    print(f"ACK {self.user} {ref.group(0)}", flush=True)
+                return
+            await self.answer(at, fs)
+        print(f"STUCK {self.user}", flush=True)  # the form does not move on: a bug, not a slow run
+
+    async def answer(self, at: str, fs: dict[str, Any]) -> None:
+        roll = self.rng.random()
+        if roll < 0.1:
+            await self.send("/help")  # answered, then the question is asked again
+            return
+        if roll < 0.2 and at in ("email", "students", "preferred_dates"):
+            await self.send("not valid @@ 9999999")  # refused; nothing changes
+            return
+        value = self.typed[at]
+        if at == "photos":
+            if len(fs["picked"]) < PHOTOS:
+                await self.send(photo=Photo(f"{self.user}-p{len(fs['picked']) + 1}", size=100))
+            else:
+                await self.send(payload="fm:done")
+        elif value is None:
+            await self.send("/skip")
+        elif value.startswith("fm:"):
+            await self.send(payload=value)
+        else:
+            await self.send(value)
+
+
+async def main(config_path: str, n: int, seed: int) -> None:
+    config = load_config(Path(config_path))
+    async with open_app(config) as core:
+        print("READY", flush=True)
+        today = office_today(time.time())
+        rng = random.Random(seed)
+        players = [Player(core, user, random.Random(rng.random()), today) for user in user_ids(n)]
+        await asyncio.gather(*(p.play() for p in players))
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))

@@ -1,0 +1,155 @@
+"""SIGKILL the bot at random moments while 50 users fill and submit forms; nothing acknowledged is lost.
+
+The driver (tests/kill_driver.py) is a separate process playing the users through Core.handle on
+one SQLite file. It is killed (not stopped) several times and restarted; users continue from what
+the database says. Checked after every kill and at the end: every reference acknowledged to a user
+is in the database with all its answers; every user has at most one request; every unfinished form
+holds exactly the answers before its current question, and resumes there.
+"""
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+from bot.forms import load_forms
+from bot.validators import office_today
+from kill_driver import plan, user_ids
+
+REPO = Path(__file__).resolve().parent.parent
+DRIVER = Path(__file__).resolve().parent / "kill_driver.py"
+USERS = 50
+KILLS = 6
+FORMS = load_forms(REPO / "knowledge" / "forms")
+
+
+class Driver:
+    """The driver process, with its output read as it comes (the pipe survives the kill)."""
+
+    def __init__(self, config: Path, seed: int) -> None:
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.errors = config.parent / f"driver-{seed}.err"
+        with self.errors.open("w") as err:
+            self.proc = subprocess.Popen([sys.executable, str(DRIVER), str(config), str(USERS), str(seed)],
+                                         stdout=subprocess.PIPE, stderr=err, text=True, cwd=REPO)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.endswith("\n"):  # a line cut by the kill is not an acknowledgement
+                self.lines.append(line.strip())
+                if line.strip() == "READY":
+                    self.ready.set()
+
+    def kill(self) -> bool:
+        """SIGKILL; True when it was still working (the kill landed mid-run)."""
+        running = self.proc.poll() is None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.reader.join()
+        return running
+
+    def finish(self) -> None:
+        self.proc.wait(timeout=120)
+        self.reader.join()
+        assert self.proc.returncode == 0, self.errors.read_text()
+
+    def acks(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for line in self.lines:
+            if line.startswith("ACK "):
+                _, user, ref = line.split()
+                out.setdefault(user, set()).add(ref)
+        return out
+
+
+def read_db(db: Path) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+    con = sqlite3.connect(db)
+    try:
+        requests: dict[str, list[dict]] = {}
+        for ref, kind, answers, user in con.execute("SELECT ref, kind, answers, user_id FROM requests"):
+            requests.setdefault(user, []).append({"ref": ref, "kind": kind, "answers": json.loads(answers)})
+        states = {user: json.loads(state) for user, state in con.execute(
+            "SELECT user_id, state FROM conversations WHERE channel='console'")}
+    finally:
+        con.close()
+    return requests, states
+
+
+def check_consistent(db: Path, acked: dict[str, set[str]], today: date) -> int:
+    """The invariants; returns how many users are in the middle of a form."""
+    requests, states = read_db(db)
+    in_progress = 0
+    for user in user_ids(USERS):
+        kind, lang, _, stored = plan(user, today)
+        mine = requests.get(user, [])
+        assert len(mine) <= 1, f"{user} has duplicate requests {mine}"
+        for request in mine:
+            assert request["kind"] == kind and request["answers"] == stored, user
+        for ref in acked.get(user, set()):
+            assert [r["ref"] for r in mine] == [ref], f"{user}: acknowledged {ref} is not in the database"
+        form = states.get(user, {}).get("form")
+        if form is None:
+            continue
+        in_progress += 1
+        definition = FORMS[kind]
+        assert form["kind"] == kind and form["lang"] == lang
+        names = [f.name for f in definition.fields]
+        position = len(names) if form["at"] == "@summary" else names.index(form["at"])
+        assert form["answers"] == {n: stored[n] for n in names[:position]}, f"{user} at {form['at']}"
+        photos = stored["photos"] if form["at"] == "photos" else []  # photos received so far
+        assert form["picked"] == photos[: len(form["picked"])], user
+        if mine:  # committed but the state was not saved yet: only possible at the summary
+            assert form["at"] == "@summary", user
+    return in_progress
+
+
+def test_sigkill_while_50_users_fill_and_submit_forms(tmp_path: Path) -> None:
+    db = tmp_path / "kill.sqlite3"
+    text = (REPO / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('database = "data/madoguchi.sqlite3"', f'database = "{db}"')
+    text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    rng = random.Random()
+    seed = rng.randrange(10**6)
+    acked: dict[str, set[str]] = {}
+    mid_run_kills, seen_in_progress = 0, 0
+    for round_ in range(KILLS):
+        driver = Driver(config, seed + round_)
+        assert driver.ready.wait(60), driver.errors.read_text()
+        time.sleep(rng.uniform(0.02, 0.25))  # a random moment in the run
+        mid_run_kills += driver.kill()
+        for user, refs in driver.acks().items():
+            acked.setdefault(user, set()).update(refs)
+        seen_in_progress = max(seen_in_progress, check_consistent(db, acked, office_today(time.time())))
+    assert mid_run_kills >= 1 and seen_in_progress > 0, "no kill landed in the middle of the forms"
+
+    driver = Driver(config, seed + KILLS)  # the last run is left to finish
+    driver.finish()
+    assert "DONE" in driver.lines and not [line for line in driver.lines if line.startswith("STUCK")]
+    for user, refs in driver.acks().items():
+        acked.setdefault(user, set()).update(refs)
+    assert check_consistent(db, acked, office_today(time.time())) == 0
+
+    requests, _ = read_db(db)
+    assert sorted(requests) == user_ids(USERS)  # every user submitted exactly once (checked above)
+    assert all(len(refs) == 1 for refs in acked.values())  # a retried submit gave the same reference
+    year = time.gmtime().tm_year
+    by_prefix: dict[str, list[int]] = {}
+    for [request] in requests.values():
+        prefix, ref_year, seq = request["ref"].split("-")
+        assert int(ref_year) == year
+        by_prefix.setdefault(prefix, []).append(int(seq))
+    for prefix, seqs in by_prefix.items():  # numbers are taken in the commit: no gaps, no repeats
+        assert sorted(seqs) == list(range(1, len(seqs) + 1)), prefix
