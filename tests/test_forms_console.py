@@ -1,0 +1,47 @@
+"""The whole form flow in the console shell, as `printf ... | madoguchi shell` runs it."""
+from __future__ import annotations
+
+import asyncio
+import io
+
+from bot.app import open_app
+from bot.channels.console import ConsoleShell
+from bot.config import Config
+from form_chat import Clock
+
+SCRIPT = """/lang ko
+/lecture
+한국대학교
+일본어학과
+김민지
+minji@example
+minji@example.ac.kr
+2026-12-03
+2
+일본의 축제
+30
+/skip
+2
+8
+45
+1
+"""
+
+
+def test_korean_lecture_request_in_the_console_shell(forms_config: Config) -> None:
+    out = io.StringIO()
+
+    async def scenario() -> None:
+        async with open_app(forms_config, Clock()) as core:  # 1 June 2026
+            await ConsoleShell(core, "7", out).run(io.StringIO(SCRIPT))
+
+    asyncio.run(scenario())
+    text = out.getvalue()
+    assert "이메일 주소 형식이 아닙니다" in text
+    # the choice offered as numbered buttons, and "2" pressed the second one
+    assert "  [1] 대면 (강의실 방문)\n  [2] 온라인\n  [3] 어느 쪽이든 좋음" in text
+    assert "• 형식: 온라인" in text
+    assert "  [1] ✅ 제출하기\n  [2] ✏️ 답변 수정하기\n  [3] ✖ 취소" in text
+    assert "• 학생 수: 45" in text  # edited from the summary: [2] edit, [8] students
+    assert "접수 번호: L-2026-0001" in text
+    assert "[to staff:queue] 🆕 新しい申込 L-2026-0001" in text
