@@ -80,6 +80,7 @@ class FakeTelegram:
         self.port = 0
         self.queued_at: dict[int, float] = {}  # update_id -> when it was handed to the bot
         self.closing = False
+        self.on_sent: Callable[[Sent], None] | None = None  # the benchmark's closed-loop users
         self.acked = 0  # the bot confirmed every update up to this id (getUpdates offset - 1)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -245,8 +246,11 @@ class FakeTelegram:
         message_id = next(self.message_ids)
         params["_message_id"] = message_id
         async with self.changed:
-            self.sent.append(Sent(method, params, index=len(self.sent)))
+            sent = Sent(method, params, index=len(self.sent))
+            self.sent.append(sent)
             self.changed.notify_all()
+        if self.on_sent is not None:
+            self.on_sent(sent)
         message = {"message_id": message_id, "date": int(time.time()), "chat": chat_of(int(params["chat_id"])),
                    "from": BOT}
         if "text" in params:

@@ -1,0 +1,184 @@
+"""Telegram end to end: messages per second, update in to reply out, against a bare echo bot.
+
+Everything runs in one process on one event loop (pinned to one CPU with --cpu): the fake Bot
+API server of the tests (tests/fake_telegram.py, real HTTP on 127.0.0.1) and a real
+python-telegram-bot Application polling it. Two bots, alternating, in the same run:
+
+  echo       the floor: a bare Application whose one handler sends the text back. Nothing can
+             go through python-telegram-bot and this fake server faster.
+  madoguchi  `madoguchi run`'s serve(): rate limit and per-user ordering, the adapter, Core.handle
+             (conversation load, language, matching, templates, conversation save in SQLite),
+             inline keyboards with the callback payload table, sendMessage.
+
+100 simulated users each ask free-text questions (from tests/eval/questions.jsonl, all three
+languages) in a closed loop: a user sends the next question when the reply to the last one has
+arrived. Handling time is from the moment getUpdates hands the update to the bot to the moment
+the reply reaches the server (p50, p99). The per-user rate limit is raised for the run: 100
+users asking as fast as they can is not the flood the limit is for.
+
+    taskset -c 0 .venv/bin/python bench/telegram_throughput.py [--users 100] [--per-user 20] [--rounds 2]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Awaitable, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from telegram import Update  # noqa: E402
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from bot.app import open_app  # noqa: E402
+from bot.channels.telegram_run import MAX_CONCURRENT_UPDATES, Secrets, api_urls, serve  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from fake_telegram import TOKEN, FakeTelegram, Sent, user  # noqa: E402
+
+Runner = Callable[[FakeTelegram, asyncio.Event, asyncio.Event], Awaitable[None]]
+
+
+def questions() -> list[str]:
+    path = ROOT / "tests" / "eval" / "questions.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["text"] for r in rows if r.get("topic")]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def echo_bot(fake: FakeTelegram, stop: asyncio.Event, started: asyncio.Event) -> None:
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await context.bot.send_message(update.effective_chat.id, update.message.text)
+
+    api, files = api_urls(fake.base_url, "")
+    app = (ApplicationBuilder().token(TOKEN).base_url(api).base_file_url(files)
+           .concurrent_updates(MAX_CONCURRENT_UPDATES).build())
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    async with app:
+        await app.start()
+        await app.updater.start_polling(timeout=30)
+        started.set()
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+
+
+def madoguchi_bot(tmp: Path) -> Runner:
+    async def run(fake: FakeTelegram, stop: asyncio.Event, started: asyncio.Event) -> None:
+        base = load_config(ROOT / "config.toml")
+        db = tmp / f"bench-{time.monotonic_ns()}.sqlite3"
+        tg = dataclasses.replace(base.telegram, base_url=fake.base_url, base_file_url="",
+                                 rate_limit_per_minute=10_000)
+        config = dataclasses.replace(base, database=db, attachments_dir=tmp / "attachments", telegram=tg)
+        async with open_app(config) as core:
+            await serve(core, Secrets(TOKEN), stop, started)
+    return run
+
+
+async def measure(name: str, runner: Runner, users: int, per_user: int, texts: list[str]) -> dict:
+    fake = FakeTelegram()
+    await fake.start()
+    stop, started = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(runner(fake, stop, started))
+    await asyncio.wait_for(started.wait(), 60)
+
+    people = [user(100_000 + i, f"U{i}", ("ja", "ko", "en")[i % 3]) for i in range(users)]
+    current: dict[int, int] = {}     # chat -> update id waiting for its reply
+    left = {p["id"]: per_user for p in people}
+    latencies: list[float] = []
+    done = asyncio.Event()
+    counter = [0]
+    tasks: set[asyncio.Task] = set()
+
+    def next_text() -> str:
+        counter[0] += 1
+        return texts[counter[0] % len(texts)]
+
+    def ask(person: dict) -> None:
+        tasks.add(asyncio.get_running_loop().create_task(_push(person, fake.message_update(person, next_text()))))
+
+    async def _push(person: dict, update: dict) -> None:
+        current[person["id"]] = await fake.push(update)
+
+    def on_sent(sent: Sent) -> None:
+        chat = sent.chat_id
+        update_id = current.pop(chat, None)
+        if update_id is None:
+            return
+        latencies.append(sent.at - fake.queued_at[update_id])
+        left[chat] -= 1
+        if left[chat] > 0:
+            ask(by_id[chat])
+        elif all(v == 0 for v in left.values()):
+            done.set()
+
+    by_id = {p["id"]: p for p in people}
+    fake.on_sent = on_sent
+    t0, c0 = time.perf_counter(), time.process_time()
+    for person in people:
+        ask(person)
+    await asyncio.wait_for(done.wait(), 600)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    stop.set()
+    await task
+    await fake.stop()
+    count = users * per_user
+    return {"bot": name, "messages": count, "seconds": round(wall, 3), "per_second": round(count / wall, 1),
+            "p50_ms": round(pct(latencies, 0.5) * 1000, 2), "p99_ms": round(pct(latencies, 0.99) * 1000, 2),
+            "mean_ms": round(statistics.fmean(latencies) * 1000, 2), "cpu_busy": round(cpu / wall, 2)}
+
+
+async def main(args: argparse.Namespace) -> list[dict]:
+    texts = questions()
+    with tempfile.TemporaryDirectory() as tmp:
+        runners: list[tuple[str, Runner]] = [("echo", echo_bot), ("madoguchi", madoguchi_bot(Path(tmp)))]
+        for name, runner in runners:  # warm-up: imports, first matcher call, connection pools
+            await measure(name, runner, 10, 3, texts)
+        results = []
+        for _ in range(args.rounds):
+            for name, runner in runners:
+                results.append(await measure(name, runner, args.users, args.per_user, texts))
+                print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def report(results: list[dict]) -> dict:
+    best = {name: max((r for r in results if r["bot"] == name), key=lambda r: r["per_second"])
+            for name in ("echo", "madoguchi")}
+    ratio = best["madoguchi"]["per_second"] / best["echo"]["per_second"]
+    print()
+    print(f"{'bot':<10} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8}   (best of {len(results) // 2} rounds)")
+    for name, r in best.items():
+        print(f"{name:<10} {r['per_second']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8}")
+    print(f"madoguchi / echo throughput: {ratio:.0%} (target >= 70%)")
+    return {"best": best, "ratio": round(ratio, 3), "runs": results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--per-user", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--cpu", type=int, default=0, help="pin to this CPU (-1: don't)")
+    args = parser.parse_args()
+    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+    logging.basicConfig(level=logging.WARNING)
+    summary = report(asyncio.run(main(args)))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "telegram_throughput.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
