@@ -201,6 +201,8 @@ def _load_form(path: Path, problems: list[str]) -> Form | None:
         problems.append(f"{path}: 'kind' is {kind!r}; it must equal the file name '{path.stem}'")
     if not NAME.match(path.stem):
         problems.append(f"{path}: the file name must be lower-case letters, digits and _")
+    elif len(f"fm:switch:{path.stem}".encode()) > MAX_PAYLOAD_BYTES:
+        problems.append(f"{path}: the file name is too long for a button; shorten it")
     prefix = data.get("prefix")
     if not isinstance(prefix, str) or not PREFIX.match(prefix):
         problems.append(f"{path}: 'prefix' must be 1 to 3 capital letters, e.g. \"L\" (got {prefix!r})")
