@@ -102,6 +102,9 @@ async def on_text(ctx: Context) -> list[Reply]:
     # an answer to a staff reply goes into that request before anything else (handlers/requester.py)
     answered = await requester.answer_back(ctx, in_form=fs is not None and form is not None)
     if answered is not None:
+        if fs is not None and form is not None:  # then back to the form being filled
+            _touch(ctx, fs)
+            answered = answered + [flow.ask(ctx, form, fs, note=ctx.label("form_continue"))]
         return notices + answered
     if fs is None or form is None:
         if ctx.msg.payload is None and wants_to_apply(ctx.msg.text):
