@@ -6,12 +6,11 @@ base_url pointing at it, plays Telegram users by queueing updates, and reads wha
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from bot.store import Store
-from fake_telegram import BOT, FakeTelegram, Sent, chat_of, user
+from fake_telegram import BOT, FakeTelegram, chat_of, user
 from telegram_harness import STAFF_CHAT, STAFF_USER, RunningBot, make_config
 
 Body = Callable[[FakeTelegram, RunningBot], Awaitable[None]]
@@ -78,8 +77,7 @@ def test_korean_officer_asks_about_lectures_and_follows_buttons(tmp_path: Path) 
         await fake.press(officer, answer, answer.button("↪"))
         [related] = await fake.next_to(7010, mark)
         assert related.text.startswith("[") and any("\uac00" <= c <= "\ud7a3" for c in related.text)
-        answered = [c for c in fake.methods("answerCallbackQuery")]
-        assert answered, "a pressed button's callback query is answered"
+        assert fake.methods("answerCallbackQuery"), "a pressed button's callback query is answered"
 
     run(body, tmp_path)
 
@@ -272,11 +270,3 @@ def test_messages_from_bots_and_channel_posts_are_ignored(tmp_path: Path) -> Non
 
     fake = run(body, tmp_path)
     assert {s.chat_id for s in fake.sent} == {7095}
-
-
-def _row(db: Path, sql: str, *args: Any) -> tuple:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, args).fetchone()
-
-
-__all__ = ["Sent", "_row"]

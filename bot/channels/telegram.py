@@ -134,8 +134,14 @@ class TelegramAdapter:
 
     async def _on_membership(self, update: Update) -> None:
         change = update.my_chat_member
-        if change.chat.type == ChatType.PRIVATE and change.new_chat_member.status == ChatMemberStatus.BANNED:
+        status = change.new_chat_member.status
+        if change.chat.type == ChatType.PRIVATE and status == ChatMemberStatus.BANNED:
             await self._mark_unreachable(change.chat.id)  # the user blocked the bot
+        elif change.chat.type != ChatType.PRIVATE and status in (ChatMemberStatus.MEMBER,
+                                                                  ChatMemberStatus.ADMINISTRATOR):
+            # how the operator learns the staff group's id (docs/DEPLOY.md)
+            log.info("added to %s %r: its chat id is %s (for [telegram] staff_chat_id)",
+                     change.chat.type, change.chat.title, change.chat.id)
 
     # -- outbound --------------------------------------------------------------------------
 
