@@ -190,8 +190,7 @@ async def export(ctx: Context) -> list[Reply]:
 
 
 def _known_kinds(ctx: Context) -> set[str]:
-    forms_dir = ctx.deps.config.knowledge_dir / "forms"
-    return {p.stem for p in forms_dir.glob("*.toml")} if forms_dir.is_dir() else set()
+    return set(ctx.deps.forms or ())
 
 
 def _first_answer(request: Request) -> str:
