@@ -31,14 +31,14 @@ from bot.text import grams, normalize, weighted_grams
 ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "answer": 0.5}
 K1, B = 1.2, 0.75
-CANDIDATES = 12
+CANDIDATES = 8
 
 
 @dataclass(frozen=True)
 class Weights:
     bm25: float = 0.3
     cover: float = 0.3
-    sample: float = 0.3
+    sample: float = 0.2
     keyword: float = 0.15
     aspect_penalty: float = 0.3  # multiplier when the message asks an aspect the topic lacks
     margin: float = 0.0          # a clear lead over the runner-up adds confidence
@@ -101,9 +101,10 @@ class Matcher:
         self.ids: list[str] = list(kb.topics)
         vocab: dict[str, int] = {}
         doc_tfs: list[Counter[int]] = []
-        self.keywords: list[list[tuple[str, float]]] = []
+        self.keywords: list[list[tuple[str, float, frozenset[str]]]] = []
+        self.keyword_index: list[dict[str, list[int]]] = []  # per entry: bigram -> its keywords
         raw_keywords: list[set[str]] = []
-        self.samples: list[list[frozenset[int]]] = []
+        self.samples: list[list[frozenset[int]]] = []  # only while building
         self.covered_aspects: list[frozenset[str]] = []
         for topic_id in self.ids:
             fields = topic_fields(kb.topics[topic_id])
@@ -115,7 +116,8 @@ class Matcher:
                         tf[vocab.setdefault(g, len(vocab))] += weight
             doc_tfs.append(tf)
             raw_keywords.append(set(fields["keywords"] + fields["title"]))
-            self.samples.append([frozenset(vocab[g] for g in grams(q)) for q in fields["questions"]])
+            self.samples.append([frozenset(vocab[g] for g in grams(q) if g not in _STOP_GRAMS)
+                                 for q in fields["questions"]])
             self.covered_aspects.append(self.aspects.of(normalize(" ".join(fields["answer"]))))
         self.vocab = vocab
         n_docs = len(self.ids)
@@ -130,8 +132,26 @@ class Matcher:
                 norm_kw = normalize(kw)
                 if len(norm_kw) >= 2:
                     weighted[norm_kw] = self._keyword_strength(kw, norm_kw)
-            self.keywords.append(sorted(weighted.items(), key=lambda kv: kv[1], reverse=True))
-        self.sample_norms = [[math.sqrt(sum(self.idf[g] ** 2 for g in s)) for s in doc] for doc in self.samples]
+            ranked_kws = sorted(weighted.items(), key=lambda kv: kv[1], reverse=True)
+            entries = [(kw, strength, frozenset(grams(kw))) for kw, strength in ranked_kws]
+            self.keywords.append(entries)
+            index: dict[str, list[int]] = {}
+            for i, (_, _, kw_grams) in enumerate(entries):
+                for g in kw_grams:
+                    index.setdefault(g, []).append(i)
+            self.keyword_index.append(index)
+        # per entry: gram -> which of its sample questions hold it, and each question's idf norm
+        self.sample_index: list[dict[int, list[int]]] = []
+        self.sample_norms: list[np.ndarray] = []
+        for doc in self.samples:
+            index: dict[int, list[int]] = {}
+            for i, sample in enumerate(doc):
+                for g in sample:
+                    index.setdefault(g, []).append(i)
+            self.sample_index.append(index)
+            norms = np.array([math.sqrt(sum(self.idf[g] ** 2 for g in s)) for s in doc], dtype=float)
+            self.sample_norms.append(np.where(norms > 0, norms, np.inf))
+        del self.samples
         lengths = np.array([sum(tf.values()) for tf in doc_tfs], dtype=float)
         avg = lengths.mean() if n_docs else 1.0
         # CSR-like postings per gram: which docs hold it and its saturated BM25 tf there
@@ -167,24 +187,33 @@ class Matcher:
         specificity = min(1.0, (sum(gs) / len(gs)) / (0.5 * self.unknown_idf)) if gs else 0.0
         return min(1.0, len(norm_kw) / 5) * specificity
 
-    def _keyword_score(self, doc: int, norm: str) -> float:
+    def _keyword_score(self, doc: int, norm: str, query_grams: set[str]) -> float:
         best = 0.0
-        for kw, strength in self.keywords[doc]:
+        index, entries = self.keyword_index[doc], self.keywords[doc]
+        # only keywords sharing a bigram with the message can be in it, even with a typo
+        candidates = sorted({i for g in query_grams for i in index.get(g, ())})
+        for kw, strength, kw_grams in (entries[i] for i in candidates):
             if strength <= best:
                 break  # sorted strongest first
             if kw in norm:
                 best = strength
-            elif len(kw) >= 5 and fuzz.partial_ratio(kw, norm, score_cutoff=88):
+            # a typo keeps most bigrams: only then is the (costly) fuzzy comparison worth it
+            elif (len(kw) >= 5 and len(kw_grams & query_grams) * 2 >= len(kw_grams)
+                  and fuzz.partial_ratio(kw, norm, score_cutoff=88)):
                 best = strength * 0.9
         return best
 
     def _sample_score(self, doc: int, query: dict[int, float], query_norm: float) -> float:
-        best = 0.0
-        for sample, s_norm in zip(self.samples[doc], self.sample_norms[doc]):
-            shared = query.keys() & sample
-            if shared and s_norm:
-                best = max(best, sum(query[g] * self.idf[g] for g in shared) / (query_norm * s_norm))
-        return best
+        norms = self.sample_norms[doc]
+        if not len(norms):
+            return 0.0
+        dot = np.zeros(len(norms))
+        index = self.sample_index[doc]
+        for g, w in query.items():
+            hits = index.get(g)
+            if hits:
+                dot[hits] += w * self.idf[g]
+        return float((dot / norms).max() / query_norm)
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         norm = normalize(text)
@@ -203,9 +232,10 @@ class Matcher:
         top = np.argpartition(-prelim, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
         asked = self.aspects.of(norm)
         query = dict(zip(ids, weights))
+        query_grams = set(weighted_grams(text))
         scored = []
         for d in top:
-            score = float(prelim[d] + w.keyword * self._keyword_score(d, norm)
+            score = float(prelim[d] + w.keyword * self._keyword_score(d, norm, query_grams)
                           + w.sample * self._sample_score(d, query, qnorm))
             if asked - self.covered_aspects[d]:
                 score *= w.aspect_penalty

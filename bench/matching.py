@@ -1,0 +1,160 @@
+"""Matching latency and accuracy: Madoguchi's matcher against a rapidfuzz baseline, same process.
+
+Baseline: rapidfuzz `process.extractOne` with its default scorer (WRatio) over every sample
+question of every entry; the entry owning the best question is the answer.
+Two knowledge bases: the shipped one, and a synthetic one of 10,000 entries made from it (the
+32 real topics plus decoys stitched from shuffled pieces of their texts, so the vocabulary is
+real and the decoys compete for every n-gram). Runs pinned to one core.
+
+    .venv/bin/python bench/matching.py [--entries 10000] [--rounds 3] [--questions FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from rapidfuzz import process
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.config import LANGUAGES, load_config  # noqa: E402
+from bot.evaluate import read_questions  # noqa: E402
+from bot.knowledge import KnowledgeBase, LocalText, Topic, load_knowledge  # noqa: E402
+from bot.matcher import Matcher  # noqa: E402
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _shuffled_pieces(rng: random.Random, texts: list[str], count: int) -> str:
+    pieces = []
+    for _ in range(count):
+        t = rng.choice(texts)
+        if len(t) > 8:
+            start = rng.randrange(0, len(t) - 6)
+            pieces.append(t[start : start + rng.randint(4, 12)])
+        else:
+            pieces.append(t)
+    return " ".join(pieces)
+
+
+def synthetic(kb: KnowledgeBase, entries: int, seed: int = 7) -> KnowledgeBase:
+    rng = random.Random(seed)
+    real = list(kb.topics.values())
+    topics = dict(kb.topics)
+    for n in range(entries - len(real)):
+        mix = rng.sample(real, 3)
+        text = {}
+        for lang in LANGUAGES:
+            answers = [t.local(lang).answer for t in mix]
+            questions = [q for t in mix for q in t.local(lang).questions]
+            keywords = [k for t in mix for k in t.local(lang).keywords]
+            text[lang] = LocalText(
+                title=_shuffled_pieces(rng, [t.local(lang).title for t in mix], 2),
+                answer=_shuffled_pieces(rng, answers, 12),
+                questions=tuple(_shuffled_pieces(rng, questions, 3) for _ in range(6)),
+                keywords=tuple(_shuffled_pieces(rng, keywords, 1) for _ in range(8)),
+            )
+        tid = f"synthetic.{n:05d}"
+        topics[tid] = Topic(tid, (), None, mix[0].sources, text, mix[0].path)
+    return KnowledgeBase(topics, kb.sources)
+
+
+class Baseline:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.choices, self.owner = [], []
+        for topic in kb.topics.values():
+            for lang in LANGUAGES:
+                for q in topic.local(lang).questions:
+                    self.choices.append(q)
+                    self.owner.append(topic.id)
+
+    def best(self, text: str) -> str | None:
+        hit = process.extractOne(text, self.choices)
+        return self.owner[hit[2]] if hit else None
+
+
+def measure(name: str, best_of, questions, rounds: int) -> dict:
+    timings, correct = [], 0
+    in_scope = [q for q in questions if q.topic]
+    for r in range(rounds):
+        for q in questions:
+            t0 = time.perf_counter()
+            got = best_of(q.text)
+            timings.append((time.perf_counter() - t0) * 1000)
+            if r == 0 and q.topic and got == q.topic:
+                correct += 1
+    timings.sort()
+    return {
+        "name": name,
+        "p50_ms": statistics.median(timings),
+        "p99_ms": timings[min(len(timings) - 1, int(len(timings) * 0.99))],
+        "top1": correct / len(in_scope),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--questions", default=str(REPO / "tests" / "eval" / "questions.jsonl"))
+    parser.add_argument("--baseline-sample", type=int, default=40,
+                        help="questions the baseline answers on the big base (it takes ~1 s each)")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    questions = read_questions(Path(args.questions))
+    config = load_config(REPO / "config.toml")
+    rss0 = rss_mib()
+    kb = load_knowledge(config.knowledge_dir)
+    ours = Matcher(kb, config.matching)
+    rss1 = rss_mib()
+    print(f"questions: {len(questions)} ({args.questions}), rounds: {args.rounds}, one core")
+    print(f"resident memory: {rss0:.1f} MiB before loading, {rss1:.1f} MiB with the shipped knowledge "
+          f"and matcher loaded (+{rss1 - rss0:.1f} MiB)")
+
+    def top1(matcher: Matcher):
+        return lambda text: (matcher.rank(text) or [(None, 0)])[0][0]
+
+    for label, base in (("shipped", kb), (f"synthetic {args.entries}", None)):
+        if base is None:
+            t0 = time.perf_counter()
+            base = synthetic(kb, args.entries)
+            matcher = Matcher(base, config.matching)
+            build = time.perf_counter() - t0
+            print(f"\n[{label}] built in {build:.1f} s; resident memory now {rss_mib():.1f} MiB")
+        else:
+            matcher = ours
+            print(f"\n[{label}] {len(base)} entries")
+        rows = [measure("madoguchi", top1(matcher), questions, args.rounds)]
+        if len(base) > 1000:  # same questions for both, so accuracies compare
+            sample = random.Random(1).sample(questions, min(args.baseline_sample, len(questions)))
+            rows = [measure("madoguchi (same sample)", top1(matcher), sample, args.rounds),
+                    measure("rapidfuzz extractOne (WRatio)", Baseline(base).best, sample, 1)]
+            full = measure("madoguchi", top1(matcher), questions, args.rounds)
+            print(f"  {'madoguchi (all questions)':32} p50 {full['p50_ms']:7.3f} ms  p99 {full['p99_ms']:7.3f} ms  "
+                  f"top-1 accuracy {full['top1']:.3f}")
+        else:
+            rows.append(measure("rapidfuzz extractOne (WRatio)", Baseline(base).best, questions, args.rounds))
+        for row in rows:
+            print(f"  {row['name']:32} p50 {row['p50_ms']:7.3f} ms  p99 {row['p99_ms']:7.3f} ms  "
+                  f"top-1 accuracy {row['top1']:.3f}")
+        ours_row, base_row = rows
+        print(f"  ratio madoguchi/baseline: p50 {ours_row['p50_ms'] / base_row['p50_ms']:.2f}x, "
+              f"p99 {ours_row['p99_ms'] / base_row['p99_ms']:.2f}x, "
+              f"accuracy {ours_row['top1'] - base_row['top1']:+.3f}")
+
+
+if __name__ == "__main__":
+    main()
