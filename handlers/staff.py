@@ -30,7 +30,8 @@ def _attempt(ctx: Context) -> tuple[str, str]:
     """What was tried, and the reference it names ("" if none)."""
     if ctx.msg.payload is not None:
         return ctx.msg.payload, ctx.payload_arg
-    return f"/{ctx.command} {ctx.args}".strip()[:200], ctx.args.split(" ", 1)[0] if ctx.args else ""
+    words = ctx.args.split(maxsplit=1)
+    return f"/{ctx.command} {ctx.args}".strip()[:200], words[0] if words else ""
 
 
 def staff_only(handler: Handler) -> Handler:
@@ -50,8 +51,8 @@ def staff_only(handler: Handler) -> Handler:
 def _ref_and_text(ctx: Context) -> tuple[str, str]:
     if ctx.msg.payload is not None:
         return normalize_ref(ctx.payload_arg), ""
-    head, _, rest = ctx.args.partition(" ")
-    return normalize_ref(head), rest.strip()
+    parts = ctx.args.split(maxsplit=1)  # the text may start on the next line
+    return (normalize_ref(parts[0]) if parts else ""), (parts[1].strip() if len(parts) > 1 else "")
 
 
 def _refused(ctx: Context, exc: Refused | NotFound) -> list[Reply]:

@@ -26,7 +26,7 @@ def test_round_trip_claim_reply_answer_back_close_reopen(queue_config):
                 "queue": await say(core, STAFF, "/queue"),
                 "show": await press(core, STAFF, f"show:{ref}"),
                 "claim": await press(core, STAFF, f"claim:{ref}"),
-                "reply": await say(core, STAFF, f"/reply {ref.lower()} 5월 12일 10시에 가능합니다. {{{{ 7*7 }}}}"),
+                "reply": await say(core, STAFF, f"/reply {ref.lower()}\n5월 12일 10시에 가능합니다. {{{{ 7*7 }}}}"),
                 "answer": await say(core, REQUESTER, "네, 그날로 부탁드립니다"),
                 "after": await say(core, REQUESTER, "서울사무소 주소가 어디예요?"),
                 "close": await say(core, STAFF, f"/close {ref}"),
