@@ -77,11 +77,11 @@ class Store:
     # -- conversations: language choice, last unanswered question, form in progress ----------
 
     async def load_conversation(self, key: ConversationKey) -> dict[str, Any]:
-        async with self.db.execute(
-            "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key)
-        ) as cur:
-            row = await cur.fetchone()
-        return json.loads(row[0]) if row else {}
+        # one round trip to aiosqlite's thread instead of three (execute, fetchone, close): this runs
+        # for every message
+        rows = await self.db.execute_fetchall(
+            "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key))
+        return json.loads(rows[0][0]) if rows else {}
 
     async def save_conversation(self, key: ConversationKey, state: dict[str, Any]) -> None:
         async with self.write_lock:
