@@ -10,8 +10,8 @@ python-telegram-bot Application polling it. Two bots, alternating, in the same r
              (conversation load, language, matching, templates, conversation save in SQLite),
              inline keyboards with the callback payload table, sendMessage.
 
-100 simulated users each ask free-text questions (from tests/eval/questions.jsonl, all three
-languages) in a closed loop: a user sends the next question when the reply to the last one has
+100 simulated users each ask free-text questions (from tests/eval/questions.jsonl; a third of the
+users in each of ja, ko, en, each user in their own language) in a closed loop: a user sends the next question when the reply to the last one has
 arrived. Handling time is from the moment getUpdates hands the update to the bot to the moment
 the reply reaches the server (p50, p99). The per-user rate limit is raised for the run: 100
 users asking as fast as they can is not the flood the limit is for.
@@ -48,10 +48,10 @@ from fake_telegram import TOKEN, FakeTelegram, Sent, user  # noqa: E402
 Runner = Callable[[FakeTelegram, asyncio.Event, asyncio.Event], Awaitable[None]]
 
 
-def questions() -> list[str]:
+def questions(lang: str | None = None) -> list[str]:
     path = ROOT / "tests" / "eval" / "questions.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r["text"] for r in rows if r.get("topic")]
+    return [r["text"] for r in rows if r.get("topic") and lang in (None, r["lang"])]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -103,12 +103,16 @@ async def measure(name: str, runner: Runner, users: int, per_user: int, texts: l
     counter = [0]
     tasks: set[asyncio.Task] = set()
 
-    def next_text() -> str:
+    by_lang = {lang: [t for t in texts if t in set(questions(lang))] for lang in ("ja", "ko", "en")}
+
+    def next_text(lang: str) -> str:  # a user keeps to their own language, as people do
         counter[0] += 1
-        return texts[counter[0] % len(texts)]
+        pool = by_lang[lang]
+        return pool[counter[0] % len(pool)]
 
     def ask(person: dict) -> None:
-        tasks.add(asyncio.get_running_loop().create_task(_push(person, fake.message_update(person, next_text()))))
+        text = next_text(person["language_code"])
+        tasks.add(asyncio.get_running_loop().create_task(_push(person, fake.message_update(person, text))))
 
     async def _push(person: dict, update: dict) -> None:
         current[person["id"]] = await fake.push(update)
