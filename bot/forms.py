@@ -8,14 +8,13 @@ every problem of every file at once.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.config import LANGUAGES
-from bot.knowledge import KnowledgeError
+from bot.knowledge import KnowledgeError, read_toml
 from bot.validators import TYPES
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -190,10 +189,8 @@ def _load_options(raw: Any, ftype: Any, name: str, where: str, problems: list[st
 
 
 def _load_form(path: Path, problems: list[str]) -> Form | None:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        problems.append(f"{path}: not valid TOML ({exc})")
+    data = read_toml(path, problems)
+    if data is None:
         return None
     before = len(problems)
     kind = data.get("kind")

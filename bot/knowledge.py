@@ -109,11 +109,18 @@ def load_sources(path: Path, problems: list[str]) -> dict[str, Source]:
     return sources
 
 
-def _load_topic(path: Path, problems: list[str]) -> Topic | None:
+def read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    """The parsed file, or None with the reason added to problems (so checking goes on)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         problems.append(f"{path}: not valid TOML ({exc})")
+        return None
+
+
+def _load_topic(path: Path, problems: list[str]) -> Topic | None:
+    data = read_toml(path, problems)
+    if data is None:
         return None
     before = len(problems)
     topic_id = data.get("id")

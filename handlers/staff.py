@@ -122,64 +122,44 @@ async def show(ctx: Context) -> list[Reply]:
     return [ctx.reply(text, _buttons(ctx, request))]
 
 
-@staff_only
-async def claim(ctx: Context) -> list[Reply]:
-    ref, _ = _ref_and_text(ctx)
-    if not ref:
-        return _usage(ctx, "claim")
+async def _transition(ctx: Context, command: str, done: str, needs_text: bool = False,
+                      notify: bool = True) -> list[Reply]:
+    """/claim, /reply, /note, /close, /reopen: one queue call, a confirmation, the requester told."""
+    ref, text = _ref_and_text(ctx)
+    if not ref or (needs_text and not text):
+        return _usage(ctx, command)
+    method = getattr(ctx.deps.requests, command)
     try:
-        request = await ctx.deps.requests.claim(ref, actor(ctx))
+        request = await (method(ref, actor(ctx), text) if needs_text else method(ref, actor(ctx)))
     except (Refused, NotFound) as exc:
         return _refused(ctx, exc)
-    return [_done(ctx, "claimed", request)] + requester_notice(ctx.deps, request, "claimed")
+    notices = requester_notice(ctx.deps, request, done, *([text] if needs_text else [])) if notify else []
+    return [_done(ctx, done, request)] + notices
+
+
+@staff_only
+async def claim(ctx: Context) -> list[Reply]:
+    return await _transition(ctx, "claim", "claimed")
 
 
 @staff_only
 async def reply(ctx: Context) -> list[Reply]:
-    ref, text = _ref_and_text(ctx)
-    if not ref or not text:
-        return _usage(ctx, "reply")
-    try:
-        request = await ctx.deps.requests.reply(ref, actor(ctx), text)
-    except (Refused, NotFound) as exc:
-        return _refused(ctx, exc)
-    return [_done(ctx, "answered", request)] + requester_notice(ctx.deps, request, "answered", text)
+    return await _transition(ctx, "reply", "answered", needs_text=True)
 
 
 @staff_only
 async def note(ctx: Context) -> list[Reply]:
-    ref, text = _ref_and_text(ctx)
-    if not ref or not text:
-        return _usage(ctx, "note")
-    try:
-        request = await ctx.deps.requests.note(ref, actor(ctx), text)
-    except NotFound as exc:
-        return _refused(ctx, exc)
-    return [_done(ctx, "noted", request)]
+    return await _transition(ctx, "note", "noted", needs_text=True, notify=False)
 
 
 @staff_only
 async def close(ctx: Context) -> list[Reply]:
-    ref, _ = _ref_and_text(ctx)
-    if not ref:
-        return _usage(ctx, "close")
-    try:
-        request = await ctx.deps.requests.close(ref, actor(ctx))
-    except (Refused, NotFound) as exc:
-        return _refused(ctx, exc)
-    return [_done(ctx, "closed", request)] + requester_notice(ctx.deps, request, "closed")
+    return await _transition(ctx, "close", "closed")
 
 
 @staff_only
 async def reopen(ctx: Context) -> list[Reply]:
-    ref, _ = _ref_and_text(ctx)
-    if not ref:
-        return _usage(ctx, "reopen")
-    try:
-        request = await ctx.deps.requests.reopen(ref, actor(ctx))
-    except (Refused, NotFound) as exc:
-        return _refused(ctx, exc)
-    return [_done(ctx, "reopened", request)]
+    return await _transition(ctx, "reopen", "reopened", notify=False)
 
 
 @staff_only
