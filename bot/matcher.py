@@ -15,7 +15,7 @@ rescored with the per-topic signals, which keeps a 10,000-entry base within a fe
 from __future__ import annotations
 
 import math
-import re
+from operator import truediv
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -77,20 +77,36 @@ def topic_fields(topic: Topic) -> dict[str, list[str]]:
 
 
 class Aspects:
-    """Word lists per aspect; Latin words match whole words, CJK/Hangul ones as substrings."""
+    """Word lists per aspect; Latin words match whole words (plural too), CJK/Hangul ones as
+    substrings. A normalised text is only word characters and spaces, so a whole-word match is a
+    match between spaces: a dict lookup per word and plain substring tests, no regex per aspect."""
 
     def __init__(self, path: Path = ASPECTS_FILE) -> None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        self.patterns: dict[str, re.Pattern[str]] = {}
+        self.by_token: dict[str, set[str]] = {}      # one Latin word, or it + "s" -> aspects
+        self.spans: list[tuple[str, str]] = []       # (" several words " or a CJK word, aspect)
         for name, entry in data.items():
-            parts = []
             for word in entry["words"]:
-                w = re.escape(normalize(word))
-                parts.append(rf"\b{w}s?\b" if word.isascii() else w)  # plural too
-            self.patterns[name] = re.compile("|".join(parts))
+                w = normalize(word)
+                if not word.isascii():
+                    self.spans.append((w, name))
+                elif " " in w:
+                    self.spans += [(f" {w} ", name), (f" {w}s ", name)]
+                else:
+                    for token in (w, w + "s"):
+                        self.by_token.setdefault(token, set()).add(name)
 
     def of(self, norm: str) -> frozenset[str]:
-        return frozenset(name for name, pat in self.patterns.items() if pat.search(norm))
+        found: set[str] = set()
+        for word in norm.split(" "):
+            names = self.by_token.get(word)
+            if names:
+                found |= names
+        padded = f" {norm} "
+        for span, name in self.spans:
+            if span in padded:
+                found.add(name)
+        return frozenset(found)
 
 
 class Matcher:
@@ -125,6 +141,7 @@ class Matcher:
         for tf in doc_tfs:
             df[list(tf)] += 1
         self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        self.idf_list: list[float] = self.idf.tolist()  # scalar reads from a list are much cheaper
         self.unknown_idf = math.log(1.0 + (n_docs + 0.5) / 0.5)
         for kws in raw_keywords:
             weighted = {}
@@ -142,15 +159,15 @@ class Matcher:
             self.keyword_index.append(index)
         # per entry: gram -> which of its sample questions hold it, and each question's idf norm
         self.sample_index: list[dict[int, list[int]]] = []
-        self.sample_norms: list[np.ndarray] = []
+        self.sample_norms: list[list[float]] = []
         for doc in self.samples:
             index: dict[int, list[int]] = {}
             for i, sample in enumerate(doc):
                 for g in sample:
                     index.setdefault(g, []).append(i)
             self.sample_index.append(index)
-            norms = np.array([math.sqrt(sum(self.idf[g] ** 2 for g in s)) for s in doc], dtype=float)
-            self.sample_norms.append(np.where(norms > 0, norms, np.inf))
+            norms = [math.sqrt(sum(self.idf[g] ** 2 for g in s)) for s in doc]
+            self.sample_norms.append([n if n > 0 else math.inf for n in norms])
         del self.samples
         lengths = np.array([sum(tf.values()) for tf in doc_tfs], dtype=float)
         avg = lengths.mean() if n_docs else 1.0
@@ -165,15 +182,15 @@ class Matcher:
         self.post_doc = np.fromiter((d for p in postings for d, _ in p), dtype=np.int64, count=int(self.ptr[-1]))
         self.post_tf = np.fromiter((w for p in postings for _, w in p), dtype=float, count=int(self.ptr[-1]))
 
-    def _query_terms(self, text: str) -> tuple[list[int], list[float], float, float]:
+    def _query_terms(self, terms: dict[str, float]) -> tuple[list[int], list[float], float, float]:
         """Known gram ids of the message with their weights (idf x how telling the script is),
         the weight mass of all its informative grams, and its weight norm."""
         ids, weights, mass, sq = [], [], 0.0, 0.0
-        for g, telling in weighted_grams(text).items():
+        for g, telling in terms.items():
             if g in _STOP_GRAMS:
                 continue
             gid = self.vocab.get(g)
-            w = telling * (self.unknown_idf * self.weights.unknown if gid is None else float(self.idf[gid]))
+            w = telling * (self.unknown_idf * self.weights.unknown if gid is None else self.idf_list[gid])
             if gid is not None:
                 ids.append(gid)
                 weights.append(w)
@@ -187,11 +204,11 @@ class Matcher:
         specificity = min(1.0, (sum(gs) / len(gs)) / (0.5 * self.unknown_idf)) if gs else 0.0
         return min(1.0, len(norm_kw) / 5) * specificity
 
-    def _keyword_score(self, doc: int, norm: str, query_grams: set[str]) -> float:
+    def _keyword_score(self, doc: int, norm: str, query_grams: frozenset[str]) -> float:
         best = 0.0
         index, entries = self.keyword_index[doc], self.keywords[doc]
         # only keywords sharing a bigram with the message can be in it, even with a typo
-        candidates = sorted({i for g in query_grams for i in index.get(g, ())})
+        candidates = sorted({i for g in index.keys() & query_grams for i in index[g]})
         for kw, strength, kw_grams in (entries[i] for i in candidates):
             if strength <= best:
                 break  # sorted strongest first
@@ -204,20 +221,24 @@ class Matcher:
         return best
 
     def _sample_score(self, doc: int, query: dict[int, float], query_norm: float) -> float:
+        """`query`: gram id -> its weight times its idf. Plain Python: a topic has a few dozen
+        sample questions, too few for numpy's per-call overhead to pay off."""
         norms = self.sample_norms[doc]
-        if not len(norms):
+        if not norms:
             return 0.0
-        dot = np.zeros(len(norms))
+        dot = [0.0] * len(norms)
         index = self.sample_index[doc]
         for g, w in query.items():
             hits = index.get(g)
             if hits:
-                dot[hits] += w * self.idf[g]
-        return float((dot / norms).max() / query_norm)
+                for i in hits:
+                    dot[i] += w
+        return max(map(truediv, dot, norms)) / query_norm
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         norm = normalize(text)
-        ids, weights, mass, qnorm = self._query_terms(text)
+        terms = weighted_grams(text)
+        ids, weights, mass, qnorm = self._query_terms(terms)
         if not ids or mass <= 0:
             return []
         w = self.weights
@@ -231,8 +252,9 @@ class Matcher:
         prelim = w.bm25 * bm25 + w.cover * cover
         top = np.argpartition(-prelim, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
         asked = self.aspects.of(norm)
-        query = dict(zip(ids, weights))
-        query_grams = set(weighted_grams(text))
+        idf = self.idf_list
+        query = {g: q * idf[g] for g, q in zip(ids, weights)}
+        query_grams = frozenset(terms)
         scored = []
         for d in top:
             score = float(prelim[d] + w.keyword * self._keyword_score(d, norm, query_grams)

@@ -72,10 +72,9 @@ class RequestQueue:
     async def get(self, ref: str, with_events: bool = False) -> Request | None:
         request = await self._get(self.store.db, ref)
         if request and with_events:
-            async with self.store.db.execute(
-                "SELECT at, actor, action, text FROM request_events WHERE request_id=? ORDER BY id", (request.id,)
-            ) as cur:
-                events = tuple(Event(*row) for row in await cur.fetchall())
+            rows = await self.store.db.execute_fetchall(
+                "SELECT at, actor, action, text FROM request_events WHERE request_id=? ORDER BY id", (request.id,))
+            events = tuple(Event(*row) for row in rows)
             request = replace(request, events=events)
         return request
 
@@ -92,29 +91,28 @@ class RequestQueue:
         sql = f"SELECT {REQUEST_COLUMNS} FROM requests"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        async with self.store.db.execute(sql + " ORDER BY created_at, id", params) as cur:
-            return [Request.from_row(row) for row in await cur.fetchall()]
+        rows = await self.store.db.execute_fetchall(sql + " ORDER BY created_at, id", params)
+        return [Request.from_row(row) for row in rows]
 
     async def kinds(self) -> list[str]:
-        async with self.store.db.execute("SELECT DISTINCT kind FROM requests ORDER BY kind") as cur:
-            return [row[0] for row in await cur.fetchall()]
+        rows = await self.store.db.execute_fetchall("SELECT DISTINCT kind FROM requests ORDER BY kind")
+        return [row[0] for row in rows]
 
     async def for_requester(self, channel: str, user_id: str) -> list[Request]:
-        async with self.store.db.execute(
+        rows = await self.store.db.execute_fetchall(
             f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND erased_at IS NULL "
-            "ORDER BY created_at, id", (channel, str(user_id)),
-        ) as cur:
-            return [Request.from_row(row) for row in await cur.fetchall()]
+            "ORDER BY created_at, id", (channel, str(user_id)))
+        return [Request.from_row(row) for row in rows]
 
     async def awaiting_answer(self, key: ConversationKey) -> Request | None:
-        """The latest request whose staff reply this requester has not answered yet, in this chat."""
-        async with self.store.db.execute(
+        """The latest request whose staff reply this requester has not answered yet, in this chat.
+
+        Asked before every free-text message, so it is one trip to the database thread."""
+        rows = await self.store.db.execute_fetchall(
             f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND chat_id=? "
             "AND awaiting_answer=1 AND status != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1",
-            (key.channel, key.user_id, key.chat_id),
-        ) as cur:
-            row = await cur.fetchone()
-        return Request.from_row(row) if row else None
+            (key.channel, key.user_id, key.chat_id))
+        return Request.from_row(rows[0]) if rows else None
 
     # -- staff operations -----------------------------------------------------------------------
 
