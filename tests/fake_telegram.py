@@ -1,6 +1,6 @@
 """A fake Telegram Bot API server on 127.0.0.1 for tests and the benchmark.
 
-It speaks the real wire format python-telegram-bot uses (form-encoded or multipart POSTs to
+It speaks the real wire format of the Bot API (JSON, form-encoded or multipart POSTs to
 /bot<token>/<method>, answers {"ok": true, "result": ...}), serves queued updates to getUpdates
 with long polling, records every outgoing call, serves files for getFile downloads, and can be
 told to fail calls (403 Forbidden, 429 with retry_after) the way Telegram does.
@@ -46,6 +46,11 @@ class Sent:
     @property
     def chat_id(self) -> int:
         return int(self.params["chat_id"])
+
+    @property
+    def content_type(self) -> str:
+        """How the bot encoded the call: application/json, multipart/form-data, …"""
+        return self.params.get("_content_type", "")
 
     @property
     def text(self) -> str:
@@ -189,6 +194,7 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params = await self._params(request)
+        params["_content_type"] = request.content_type  # beside "_message_id": the fake's own notes
         call = Sent(method, params)
         self.calls.append(call)
         for failure in list(self.failures):

@@ -72,6 +72,8 @@ def test_korean_officer_asks_about_lectures_and_follows_buttons(tmp_path: Path) 
         lecture = bot.core.deps.knowledge.topics["seoul.lecture"].local("ko")
         assert lecture.title in answer.text and "info@clair.or.kr" in answer.text
         assert answer.button(label(bot, "ko", "apply"))["callback_data"] == "f:lecture"
+        # replies travel as UTF-8 JSON (bot/channels/telegram_http.py), not percent-encoded form fields
+        assert answer.content_type == "application/json"
 
         mark = fake.mark()
         await fake.press(officer, answer, answer.button("↪"))
@@ -254,7 +256,7 @@ def test_a_chat_that_refuses_messages_leaves_other_chats_and_the_queue_alone(tmp
 
     fake = run(body, tmp_path)
     assert fake.to_chat(7090) == []
-    assert any(c.method == "sendMessage" and c.params["chat_id"] == "7090" for c in fake.calls)
+    assert any(c.method == "sendMessage" and c.chat_id == 7090 for c in fake.calls)
 
 
 def test_messages_from_bots_and_channel_posts_are_ignored(tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def test_staff_notice_waits_out_flood_control_and_export_sends_a_csv(tmp_path: P
         _, ref = await fill_lecture_form(bot, Officer(fake))
         notices = await fake.wait_for(lambda s: s.chat_id == STAFF_CHAT and ref in s.text)
         assert len(notices) == 1
-        refused = [c for c in fake.calls if c.method == "sendMessage" and c.params["chat_id"] == str(STAFF_CHAT)]
+        refused = [c for c in fake.calls if c.method == "sendMessage" and c.chat_id == STAFF_CHAT]
         assert len(refused) == 2, "one 429, then the retry"
 
         mark = fake.mark()
@@ -185,6 +185,7 @@ def test_staff_notice_waits_out_flood_control_and_export_sends_a_csv(tmp_path: P
         [doc] = await fake.wait_for(lambda s: s.method == "sendDocument" and s.index >= mark)
         content = doc.params["document"]["content"]
         assert doc.params["document"]["filename"].endswith(".csv")
+        assert doc.content_type == "multipart/form-data", "an upload keeps multipart"
         assert content.startswith(b"\xef\xbb\xbf") and ref.encode() in content
 
     run(tmp_path, body)
