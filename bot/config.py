@@ -48,6 +48,8 @@ class TelegramConfig:
     base_file_url: str
     max_photo_bytes: int
     rate_limit_per_minute: int
+    connection_pool_size: int
+    pool_timeout: float
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,9 @@ def load_config(path: Path) -> Config:
         max_photo_bytes=r.number("telegram.max_photo_bytes", 1, 50_000_000, "a size in bytes", int),
         rate_limit_per_minute=r.number("telegram.rate_limit_per_minute", 1, 10_000,
                                        "messages a user may send per minute", int),
+        connection_pool_size=r.number("telegram.connection_pool_size", 1, 256,
+                                      "connections for sending, e.g. 8", int),
+        pool_timeout=r.number("telegram.pool_timeout", 1, 600, "seconds a send may wait, e.g. 30"),
     )
     if mode == "webhook" and not telegram.webhook_url.startswith("https://"):
         raise r._fail("telegram.webhook_url", "must be an https:// URL in webhook mode",

@@ -243,10 +243,13 @@ class Matcher:
             return []
         w = self.weights
         n = len(self.ids)
-        slices = [slice(self.ptr[g], self.ptr[g + 1]) for g in ids]
-        docs = np.concatenate([self.post_doc[s] for s in slices])
-        tfs = np.concatenate([self.post_tf[s] for s in slices])
-        idfs = np.concatenate([np.full(s.stop - s.start, w) for s, w in zip(slices, weights)])
+        # every posting of every query gram, gathered with a fixed number of numpy calls
+        gram_ids = np.array(ids, dtype=np.int64)
+        starts = self.ptr[gram_ids]
+        lengths = self.ptr[gram_ids + 1] - starts
+        at = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        docs, tfs = self.post_doc[at], self.post_tf[at]
+        idfs = np.repeat(np.array(weights), lengths)
         bm25 = np.bincount(docs, weights=idfs * tfs, minlength=n) / (mass * (K1 + 1))
         cover = np.bincount(docs, weights=idfs, minlength=n) / mass
         prelim = w.bm25 * bm25 + w.cover * cover
@@ -256,9 +259,9 @@ class Matcher:
         query = {g: q * idf[g] for g, q in zip(ids, weights)}
         query_grams = frozenset(terms)
         scored = []
-        for d in top:
-            score = float(prelim[d] + w.keyword * self._keyword_score(d, norm, query_grams)
-                          + w.sample * self._sample_score(d, query, qnorm))
+        for d, base in zip(top.tolist(), prelim[top].tolist()):  # Python ints and floats from here
+            score = (base + w.keyword * self._keyword_score(d, norm, query_grams)
+                     + w.sample * self._sample_score(d, query, qnorm))
             if asked - self.covered_aspects[d]:
                 score *= w.aspect_penalty
             scored.append((self.ids[d], score))

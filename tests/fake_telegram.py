@@ -87,6 +87,7 @@ class FakeTelegram:
         self.closing = False
         self.on_sent: Callable[[Sent], None] | None = None  # the benchmark's closed-loop users
         self.acked = 0  # the bot confirmed every update up to this id (getUpdates offset - 1)
+        self.send_delay = 0.0  # seconds each send* call takes, as over a slow network
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -202,6 +203,8 @@ class FakeTelegram:
             if failed is not None:
                 status, body = failed
                 return web.json_response(body, status=status)
+        if self.send_delay and method.startswith("send"):
+            await asyncio.sleep(self.send_delay)
         handler = getattr(self, f"m_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)

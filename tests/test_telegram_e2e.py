@@ -105,6 +105,28 @@ def test_a_button_with_a_long_payload_round_trips_through_the_token_table(tmp_pa
     run(body, tmp_path)
 
 
+def test_built_keyboards_are_reused_and_their_cache_stays_bounded(tmp_path: Path) -> None:
+    from bot.channels.telegram import KEYBOARD_CACHE_SIZE
+    from bot.messages import Button
+
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        app, adapter = await _adapter(bot)
+        long_payload = "t:" + "x" * 80
+        first = (Button("long", long_payload), Button("short", "t:a"))
+        markup = await adapter.keyboard(first)
+        assert await adapter.keyboard(first) is markup
+        for i in range(KEYBOARD_CACHE_SIZE + 10):
+            await adapter.keyboard((Button(f"b{i}", f"t:{i}"),))
+        assert len(adapter.keyboards) == KEYBOARD_CACHE_SIZE and first not in adapter.keyboards
+        rebuilt = await adapter.keyboard(first)  # after eviction: the same token, still decodable
+        token = rebuilt.inline_keyboard[0][0].callback_data
+        assert token == markup.inline_keyboard[0][0].callback_data
+        assert await adapter.payloads.decode(token) == long_payload
+        await app.shutdown()
+
+    run(body, tmp_path)
+
+
 async def _adapter(bot: RunningBot):  # a second Application on the same core, for direct delivery
     from bot.channels.telegram_run import build_application
     from fake_telegram import TOKEN
@@ -131,6 +153,21 @@ def test_long_answer_is_split_at_paragraphs_with_buttons_on_the_last_part(tmp_pa
     assert len(parts) >= 3
     assert [p for s in parts for p in s.text.split("\n\n")] == paragraphs
     assert [bool(s.buttons) for s in parts] == [False] * (len(parts) - 1) + [True]
+
+
+def test_more_users_at_once_than_sending_connections_all_get_their_answers(tmp_path: Path) -> None:
+    people = [user(7100 + i, f"U{i}", "ja") for i in range(40)]
+
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        fake.send_delay = 0.05  # 40 replies through one connection: 2 s, most of them waiting for it
+        for person in people:  # all queued before the bot's next getUpdates: one batch of 40
+            await fake.send_text(person, "日韓交流おまつりに参加したいです")
+        for person in people:
+            await fake.next_to(person["id"])
+
+    # one connection for sending (getUpdates has its own): replies wait for it rather than fail
+    fake = run(body, tmp_path, connection_pool_size=1)
+    assert all(len(fake.to_chat(p["id"])) == 1 for p in people)
 
 
 def test_flooding_user_is_told_once_to_slow_down_and_others_are_unaffected(tmp_path: Path) -> None:

@@ -61,6 +61,14 @@ def test_without_a_token_it_exits_2_naming_the_variable(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in err and "make shell" in err
 
 
+@pytest.mark.parametrize("key, value", [("connection_pool_size", "0"), ("pool_timeout", '"long"')])
+def test_a_bad_sending_pool_setting_is_named_at_start_up(tmp_path: Path, key: str, value: str) -> None:
+    from bot.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=rf"'telegram\.{key}'.*Fix: "):
+        load_config(write_config(tmp_path, **{key: value}))
+
+
 def test_webhook_mode_without_a_secret_exits_2_naming_its_variable(tmp_path: Path) -> None:
     config = write_config(tmp_path, mode='"webhook"', webhook_url='"https://bot.example.org/hook"')
 

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_RETRIES = 3          # RetryAfter: wait as told, this many times, then give up on that message
 MAX_RETRY_WAIT = 60.0    # seconds; a longer flood wait is capped rather than stalling the user
+# Built keyboards kept for reuse: an answer's buttons are the same for everyone who asks about that
+# topic in that language, and building python-telegram-bot's button objects costs more than the
+# rest of sending. Topics x languages fit with room for form keyboards; the oldest go first.
+KEYBOARD_CACHE_SIZE = 1024
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -51,6 +55,7 @@ class TelegramAdapter:
         self.sleep = sleep
         self.bot_id = 0
         self.bot_username = ""
+        self.keyboards: dict[tuple[Button, ...], InlineKeyboardMarkup] = {}
 
     # -- inbound ---------------------------------------------------------------------------
 
@@ -190,11 +195,18 @@ class TelegramAdapter:
     async def keyboard(self, buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
         if not buttons:
             return None
+        markup = self.keyboards.get(buttons)
+        if markup is not None:  # its long payloads are in the token table already: it is never purged
+            return markup
         data = [await self.payloads.encode(b.payload) for b in buttons]
         rows = layout_rows([b.label for b in buttons])
-        return InlineKeyboardMarkup(
+        markup = InlineKeyboardMarkup(  # immutable, so one object can go out to many chats
             [[InlineKeyboardButton(buttons[i].label, callback_data=data[i]) for i in row] for row in rows]
         )
+        if len(self.keyboards) >= KEYBOARD_CACHE_SIZE:
+            del self.keyboards[next(iter(self.keyboards))]
+        self.keyboards[buttons] = markup
+        return markup
 
     async def _call(self, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
         """One Bot API call, waiting out flood control (RetryAfter) a bounded number of times."""

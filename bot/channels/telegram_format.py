@@ -70,10 +70,10 @@ def label_width(label: str) -> int:
 def layout_rows(labels: list[str]) -> list[list[int]]:
     """Indexes of buttons per row: short labels side by side (up to three), long ones alone."""
     rows: list[list[int]] = []
-    for i, label in enumerate(labels):
-        short = label_width(label) <= PACK_WIDTH
+    short = [label_width(label) <= PACK_WIDTH for label in labels]
+    for i in range(len(labels)):
         last = rows[-1] if rows else None
-        if short and last and len(last) < PACK_PER_ROW and all(label_width(labels[j]) <= PACK_WIDTH for j in last):
+        if short[i] and last and len(last) < PACK_PER_ROW and all(short[j] for j in last):
             last.append(i)
         else:
             rows.append([i])

@@ -15,7 +15,6 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 DefaultValue = type(BaseRequest.DEFAULT_NONE)  # "not given": use the client's own timeout
-CONNECTION_POOL_SIZE = 256  # python-telegram-bot's default for the bot's calls
 JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
 
 

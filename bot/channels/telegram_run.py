@@ -21,7 +21,7 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from bot.app import open_app
 from bot.channels.telegram import TelegramAdapter
 from bot.channels.telegram_flow import PerUserProcessor, RateLimiter
-from bot.channels.telegram_http import CONNECTION_POOL_SIZE, JsonRequest
+from bot.channels.telegram_http import JsonRequest
 from bot.channels.telegram_payloads import PayloadTable
 from bot.config import LANGUAGES, Config
 from bot.core import Core
@@ -92,7 +92,7 @@ def build_application(core: Core, token: str) -> tuple[Application, TelegramAdap
 
     processor = PerUserProcessor(MAX_CONCURRENT_UPDATES, RateLimiter(tg.rate_limit_per_minute), on_limited)
     builder = (ApplicationBuilder().token(token).concurrent_updates(processor)
-               .request(JsonRequest(connection_pool_size=CONNECTION_POOL_SIZE)))
+               .request(JsonRequest(connection_pool_size=tg.connection_pool_size, pool_timeout=tg.pool_timeout)))
     api, files = api_urls(tg.base_url, tg.base_file_url)
     if api:
         builder = builder.base_url(api)
