@@ -207,15 +207,20 @@ class Matcher:
     def _keyword_score(self, doc: int, norm: str, query_grams: frozenset[str]) -> float:
         best = 0.0
         index, entries = self.keyword_index[doc], self.keywords[doc]
-        # only keywords sharing a bigram with the message can be in it, even with a typo
-        candidates = sorted({i for g in index.keys() & query_grams for i in index[g]})
-        for kw, strength, kw_grams in (entries[i] for i in candidates):
+        # only keywords sharing a bigram with the message can be in it, even with a typo;
+        # shared[i]: how many of keyword i's bigrams the message has
+        shared: dict[int, int] = {}
+        for g in index.keys() & query_grams:
+            for i in index[g]:
+                shared[i] = shared.get(i, 0) + 1
+        for i in sorted(shared):
+            kw, strength, kw_grams = entries[i]
             if strength <= best:
                 break  # sorted strongest first
             if kw in norm:
                 best = strength
             # a typo keeps most bigrams: only then is the (costly) fuzzy comparison worth it
-            elif (len(kw) >= 5 and len(kw_grams & query_grams) * 2 >= len(kw_grams)
+            elif (len(kw) >= 5 and shared[i] * 2 >= len(kw_grams)
                   and fuzz.partial_ratio(kw, norm, score_cutoff=88)):
                 best = strength * 0.9
         return best

@@ -24,7 +24,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # shipped with the code: a restart picks up edits, no stat() per reply
         )
+        self.templates: dict[tuple[str, str], jinja2.Template] = {}  # (lang, name), after fallback
         # labels*.toml are merged, so each feature keeps its short texts in its own file
         self.labels: dict[str, dict[str, str]] = {}
         for path in sorted(template_dir.glob("labels*.toml")):
@@ -32,7 +34,10 @@ class Renderer:
                 self.labels.setdefault(lang, {}).update(table)
 
     def render(self, lang: str, name: str, **values: Any) -> str:
-        template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
+        template = self.templates.get((lang, name))
+        if template is None:
+            template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
+            self.templates[lang, name] = template
         return template.render(lang=lang, **values).strip()
 
     def label(self, lang: str, key: str, **values: Any) -> str:

@@ -51,19 +51,44 @@ def char_class(ch: str) -> str:
     return "other"
 
 
+# One letter per script, so a text's scripts are one str.translate away: runs and counts are then
+# found by the regex engine and str.count, not by a Python loop over characters.
+_SCRIPT_LETTER = {"hangul": "H", "hiragana": "h", "katakana": "k", "kanji": "K", "latin": "L", "other": "O"}
+_SCRIPT_OF_LETTER = {letter: name for name, letter in _SCRIPT_LETTER.items()} | {"D": "latin"}
+# runs of one script; digits (D) and letters (L) make one Latin run, and no run is "other"
+_SCRIPT_RUN = re.compile(r"[LD]+|H+|h+|k+|K+")
+_SCRIPT_TABLE_LIMIT = 1 << 16  # distinct characters remembered; the rest are classified each time
+
+
+class _ScriptTable(dict):
+    """Code point -> script letter, filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        cls = char_class(ch)
+        letter = "D" if cls == "latin" and not ch.isalpha() else _SCRIPT_LETTER[cls]
+        if len(self) < _SCRIPT_TABLE_LIMIT:
+            self[code] = letter
+        return letter
+
+
+_SCRIPTS = _ScriptTable()
+
+
+def scripts(text: str) -> str:
+    """The script letter of each character of `text` (H h k K L D O), same length."""
+    return text.translate(_SCRIPTS)
+
+
 def detect_language(text: str) -> str | None:
     """ko if any real share of Hangul, ja if kana or kanji, en if Latin letters; else None."""
-    counts = {"hangul": 0, "kana": 0, "kanji": 0, "latin": 0}
-    for ch in text[:MAX_MATCH_CHARS]:
-        cls = char_class(ch)
-        cls = "kana" if cls in ("hiragana", "katakana") else cls
-        if cls in counts and (cls != "latin" or ch.isalpha()):
-            counts[cls] += 1
-    if counts["hangul"] and counts["hangul"] >= counts["kana"]:
+    letters = scripts(text[:MAX_MATCH_CHARS])
+    hangul, kana = letters.count("H"), letters.count("h") + letters.count("k")
+    if hangul and hangul >= kana:
         return "ko"
-    if counts["kana"] or counts["kanji"]:
+    if kana or "K" in letters:
         return "ja"
-    if counts["latin"]:
+    if "L" in letters:
         return "en"
     return None
 
@@ -87,34 +112,28 @@ def _stem(word: str) -> str:
 
 
 # Korean particles and copulas glued to nouns: 행사에는 -> 행사, 크레아랑 -> 크레아
-_KO_SUFFIXES = sorted(
+_KO_SUFFIXES = frozenset(
     """은 는 이 가 을 를 에 의 도 로 와 과 만 요 에서 에는 에도 에게 한테 께서 으로 로는 으로는 이랑 랑 하고
     까지 부터 처럼 보다 이나 나 이고 이며 이에요 예요 이죠 인가요 인데 인데요 에서는 에서도 들 들은 들이
-    들을 들의 이랑은""".split(),
-    key=len,
-    reverse=True,
+    들을 들의 이랑은""".split()
 )
+_KO_SUFFIX_LENGTHS = sorted({len(s) for s in _KO_SUFFIXES}, reverse=True)
 
 
 def _strip_particle(word: str) -> str:
-    for suffix in _KO_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-            return word[: -len(suffix)]
+    """The longest particle goes (a word ends in at most one suffix of each length); a stem keeps
+    at least two syllables, so 나라 stays 나라."""
+    for size in _KO_SUFFIX_LENGTHS:
+        if len(word) - size >= 2 and word[-size:] in _KO_SUFFIXES:
+            return word[:-size]
     return word
 
 
 def _runs(folded: str):
-    """Split folded text into (script, run): kanji, hiragana, katakana, hangul, latin."""
-    cur_cls, cur = None, []
-    for ch in folded:
-        cls = char_class(ch)
-        if cls != cur_cls and cur:
-            yield cur_cls, "".join(cur)
-            cur = []
-        cur_cls = cls
-        cur.append(ch)
-    if cur:
-        yield cur_cls, "".join(cur)
+    """Split folded text into (script, run): kanji, hiragana, katakana, hangul, latin; spaces,
+    punctuation and symbols only separate runs."""
+    for m in _SCRIPT_RUN.finditer(scripts(folded)):
+        yield _SCRIPT_OF_LETTER[m.group()[0]], folded[m.start():m.end()]
 
 
 def _bigrams(run: str) -> list[str]:
@@ -154,4 +173,4 @@ def grams(text: str) -> list[str]:
 
 def has_words(text: str) -> bool:
     """True when the text has any letter or digit (so not empty, emoji-only or punctuation)."""
-    return any(char_class(ch) != "other" for ch in text[:MAX_MATCH_CHARS])
+    return scripts(text[:MAX_MATCH_CHARS]).strip("O") != ""
