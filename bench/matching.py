@@ -16,7 +16,6 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from rapidfuzz import process

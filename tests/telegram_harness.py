@@ -4,13 +4,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from bot.app import open_app
 from bot.channels.telegram_run import Secrets, serve
 from bot.config import Config, load_config
 from bot.core import Core
-from fake_telegram import TOKEN
+from fake_telegram import TOKEN, FakeTelegram
 
 REPO = Path(__file__).resolve().parents[1]
 STAFF_USER = 5001
@@ -56,3 +56,32 @@ class RunningBot:
     async def __aexit__(self, *exc: object) -> None:
         self.stop.set()
         await asyncio.wait_for(self.task, 30)
+
+
+Body = Callable[[FakeTelegram, "RunningBot"], Awaitable[None]]
+
+
+def check_wire_rules(fake: FakeTelegram) -> None:
+    """What holds for every message in every test: plain text, callback_data within 64 bytes."""
+    for sent in fake.sent:
+        assert "parse_mode" not in sent.params, sent.params
+        assert len(sent.text) <= 4096
+        for button in sent.buttons:
+            assert len(button["callback_data"].encode("utf-8")) <= 64, button
+
+
+async def with_bot(tmp_path: Path, body: Body, **telegram: Any) -> FakeTelegram:
+    """The fake server and the bot (config.toml, [telegram] keys overridden) around `body`."""
+    fake = FakeTelegram()
+    url = await fake.start()
+    try:
+        async with RunningBot(make_config(tmp_path, url, **telegram)) as bot:
+            await body(fake, bot)
+    finally:
+        await fake.stop()
+    check_wire_rules(fake)
+    return fake
+
+
+def run_bot(tmp_path: Path, body: Body, **telegram: Any) -> FakeTelegram:
+    return asyncio.run(with_bot(tmp_path, body, **telegram))

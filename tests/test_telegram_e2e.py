@@ -7,38 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from bot.store import Store
 from fake_telegram import BOT, FakeTelegram, chat_of, user
-from telegram_harness import STAFF_CHAT, STAFF_USER, RunningBot, make_config
-
-Body = Callable[[FakeTelegram, RunningBot], Awaitable[None]]
-
-
-async def with_bot(tmp_path: Path, body: Body, **telegram: Any) -> FakeTelegram:
-    fake = FakeTelegram()
-    url = await fake.start()
-    try:
-        async with RunningBot(make_config(tmp_path, url, **telegram)) as bot:
-            await body(fake, bot)
-    finally:
-        await fake.stop()
-    check_wire_rules(fake)
-    return fake
-
-
-def check_wire_rules(fake: FakeTelegram) -> None:
-    """What holds for every message in every test: plain text, callback_data within 64 bytes."""
-    for sent in fake.sent:
-        assert "parse_mode" not in sent.params, sent.params
-        assert len(sent.text) <= 4096
-        for button in sent.buttons:
-            assert len(button["callback_data"].encode("utf-8")) <= 64, button
-
+from telegram_harness import STAFF_CHAT, STAFF_USER, Body, RunningBot, make_config, run_bot
 
 def run(body: Body, tmp_path: Path, **telegram: Any) -> FakeTelegram:
-    return asyncio.run(with_bot(tmp_path, body, **telegram))
+    return run_bot(tmp_path, body, **telegram)
 
 
 def rendered(bot: RunningBot, lang: str, name: str, **values: Any) -> str:

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from fake_telegram import BOT, FakeTelegram, Sent, flood_once, forbidden_for, user
-from telegram_harness import STAFF_CHAT, STAFF_USER, RunningBot, make_config
-from test_telegram_e2e import check_wire_rules
+from telegram_harness import STAFF_CHAT, STAFF_USER, RunningBot, make_config, run_bot
 
 # python-telegram-bot 22 warns from inside RetryAfter itself; nothing of ours to change
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -71,19 +70,7 @@ async def fill_lecture_form(bot: RunningBot, officer: Officer) -> tuple[Sent, st
     return receipt, found.group(0)
 
 
-def run(tmp_path: Path, body: Any, **telegram: Any) -> FakeTelegram:
-    async def main() -> FakeTelegram:
-        fake = FakeTelegram()
-        url = await fake.start()
-        try:
-            async with RunningBot(make_config(tmp_path, url, **telegram)) as bot:
-                await body(fake, bot)
-        finally:
-            await fake.stop()
-        check_wire_rules(fake)
-        return fake
-
-    return asyncio.run(main())
+run = run_bot
 
 
 def db_row(tmp_path: Path, sql: str, *args: Any) -> tuple:
