@@ -140,8 +140,8 @@ class Matcher:
         df = np.zeros(len(vocab))
         for tf in doc_tfs:
             df[list(tf)] += 1
-        self.idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-        self.idf_list: list[float] = self.idf.tolist()  # scalar reads from a list are much cheaper
+        # a list, not an array: the per-message code reads single values, far cheaper from a list
+        self.idf: list[float] = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).tolist()
         self.unknown_idf = math.log(1.0 + (n_docs + 0.5) / 0.5)
         for kws in raw_keywords:
             weighted = {}
@@ -190,7 +190,7 @@ class Matcher:
             if g in _STOP_GRAMS:
                 continue
             gid = self.vocab.get(g)
-            w = telling * (self.unknown_idf * self.weights.unknown if gid is None else self.idf_list[gid])
+            w = telling * (self.unknown_idf * self.weights.unknown if gid is None else self.idf[gid])
             if gid is not None:
                 ids.append(gid)
                 weights.append(w)
@@ -260,7 +260,7 @@ class Matcher:
         prelim = w.bm25 * bm25 + w.cover * cover
         top = np.argpartition(-prelim, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
         asked = self.aspects.of(norm)
-        idf = self.idf_list
+        idf = self.idf
         query = {g: q * idf[g] for g, q in zip(ids, weights)}
         query_grams = frozenset(terms)
         scored = []

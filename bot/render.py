@@ -26,7 +26,6 @@ class Renderer:
             keep_trailing_newline=False,
             auto_reload=False,  # shipped with the code: a restart picks up edits, no stat() per reply
         )
-        self.templates: dict[tuple[str, str], jinja2.Template] = {}  # (lang, name), after fallback
         # labels*.toml are merged, so each feature keeps its short texts in its own file
         self.labels: dict[str, dict[str, str]] = {}
         for path in sorted(template_dir.glob("labels*.toml")):
@@ -34,10 +33,7 @@ class Renderer:
                 self.labels.setdefault(lang, {}).update(table)
 
     def render(self, lang: str, name: str, **values: Any) -> str:
-        template = self.templates.get((lang, name))
-        if template is None:
-            template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
-            self.templates[lang, name] = template
+        template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
         return template.render(lang=lang, **values).strip()
 
     def label(self, lang: str, key: str, **values: Any) -> str:
