@@ -24,9 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.config import LANGUAGES, load_config  # noqa: E402
-from bot.evaluate import read_questions  # noqa: E402
-from bot.knowledge import KnowledgeBase, LocalText, Topic, load_knowledge  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+from bot.answering.evaluate import read_questions  # noqa: E402
+from bot.answering.knowledge import KnowledgeBase, LocalText, Topic, load_knowledge  # noqa: E402
+from bot.answering.matcher import Matcher  # noqa: E402
 
 
 def rss_mib() -> float:

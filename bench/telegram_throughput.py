@@ -46,7 +46,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.app import open_app  # noqa: E402
-from bot.channels.telegram_run import MAX_CONCURRENT_UPDATES, Secrets, api_urls, serve  # noqa: E402
+from bot.channels.telegram.application import MAX_CONCURRENT_UPDATES, Secrets, api_urls, serve  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from fake_telegram import TOKEN, FakeTelegram, Sent, user  # noqa: E402
 
@@ -158,7 +158,7 @@ async def measure(name: str, runner: Runner, users: int, per_user: int, texts: l
 
 async def core_only(tmp: Path, texts: list[str], users: int, count: int) -> dict:
     """Core.handle alone, no Telegram at all: where the time goes when Madoguchi is below target."""
-    from bot.messages import Incoming
+    from bot.core.messages import Incoming
 
     base = load_config(ROOT / "config.toml")
     config = dataclasses.replace(base, database=tmp / "core-only.sqlite3")

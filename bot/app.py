@@ -1,19 +1,40 @@
-"""The lifespan: load and check everything at start-up, own the database while running."""
+"""The lifespan: load and check everything at start-up, own the database while running.
+
+open_app wires the parts in one place: knowledge, forms and matcher; the store; the request
+queue; the core with its routes; and the inbox and outbox that every channel talks to.
+"""
+
 from __future__ import annotations
 
 import time
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import AsyncIterator, Callable
 
+from bot.answering.knowledge import KnowledgeBase, load_knowledge
+from bot.answering.matcher import Matcher
 from bot.config import Config
-from bot.core import Core, Deps
-from bot.forms import FormRegistry, load_forms
-from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matcher import Matcher
-from bot.render import Renderer
-from bot.requests import RequestQueue
-from bot.store import Store
+from bot.core.context import Deps, command_names
+from bot.core.inbox import Inbox
+from bot.core.outbox import Outbox
+from bot.core.routing import Core
+from bot.forms.registry import FormRegistry, load_forms
+from bot.rendering.renderer import Renderer
+from bot.requests.queue import RequestQueue
+from bot.storage.payloads import PayloadTable
+from bot.storage.store import Store
 from handlers.routes import build_routes
+
+# The console shell reads these itself before the core sees a line (bot/channels/console/shell.py).
+SHELL_COMMANDS = frozenset({"as", "quit", "exit"})
+
+
+@dataclass(frozen=True)
+class Answering:
+    """The knowledge base and its matcher: built once, shared by every process part that answers."""
+
+    knowledge: KnowledgeBase
+    matcher: Matcher
 
 
 def load_checked_knowledge(config: Config) -> KnowledgeBase:
@@ -26,20 +47,44 @@ def load_checked_knowledge(config: Config) -> KnowledgeBase:
 def load_checked_forms(config: Config) -> FormRegistry:
     """The request forms (knowledge/forms/*.toml); an empty registry when the folder is absent."""
     forms_dir = config.knowledge_dir / "forms"
-    return load_forms(forms_dir) if forms_dir.is_dir() else FormRegistry({})
+    reserved = command_names(build_routes()) | SHELL_COMMANDS
+    return load_forms(forms_dir, reserved) if forms_dir.is_dir() else FormRegistry({})
+
+
+def build_answering(config: Config) -> Answering:
+    knowledge = load_checked_knowledge(config)
+    return Answering(knowledge, Matcher(knowledge, config.matching))
+
+
+@dataclass(frozen=True)
+class App:
+    config: Config
+    core: Core
+    store: Store
+    outbox: Outbox
+    inbox: Inbox
+    payloads: PayloadTable
 
 
 @asynccontextmanager
-async def open_app(config: Config, clock: Callable[[], float] = time.time) -> AsyncIterator[Core]:
-    """clock: the wall clock, replaceable in tests (form expiry, "date in the past", timestamps)."""
-    knowledge = load_checked_knowledge(config)
+async def open_app(config: Config, clock: Callable[[], float] = time.time,
+                   answering: Answering | None = None) -> AsyncIterator[App]:
+    """clock: the wall clock, replaceable in tests (form expiry, "date in the past", timestamps).
+
+    answering: a knowledge base and matcher already built for this config (tests share one).
+    """
+    answering = answering or build_answering(config)
     forms = load_checked_forms(config)
-    matcher = Matcher(knowledge, config.matching)
-    renderer = Renderer()
     store = await Store.open(config.database)
     try:
-        deps = Deps(config=config, store=store, knowledge=knowledge, matcher=matcher, renderer=renderer,
-                    forms=forms, requests=RequestQueue(store, clock), clock=clock)
-        yield Core(deps, build_routes())
+        requests = RequestQueue(store, clock)
+        deps = Deps(config=config, store=store, knowledge=answering.knowledge, matcher=answering.matcher,
+                    renderer=Renderer(), forms=forms, requests=requests, clock=clock)
+        core = Core(deps, build_routes())
+        outbox = Outbox(store, requests)
+        await outbox.open()
+        payloads = PayloadTable(store)
+        inbox = Inbox(core, outbox, payloads, config.rate_limit_per_minute)
+        yield App(config, core, store, outbox, inbox, payloads)
     finally:
         await store.close()

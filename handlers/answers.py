@@ -1,12 +1,11 @@
 """Free-text questions answered from the knowledge base, and the topic buttons under answers."""
 from __future__ import annotations
 
-from bot.core import Context
-from bot.knowledge import Topic
-from bot.messages import Button, Reply
-from bot.text import has_words
+from bot.core.context import Context
+from bot.answering.knowledge import Topic
+from bot.core.messages import Button, Reply
+from bot.answering.text import has_words
 
-PENDING_QUESTION = "pending_question"  # the last question we could not answer, for the staff form
 MAX_PENDING_CHARS = 4000
 
 
@@ -32,29 +31,25 @@ def answer_reply(ctx: Context, topic: Topic) -> Reply:
 
 
 def unknown_reply(ctx: Context, question: str) -> Reply:
-    ctx.state[PENDING_QUESTION] = question[:MAX_PENDING_CHARS]
+    ctx.state.pending_question = question[:MAX_PENDING_CHARS]
     return ctx.say("unknown", [Button(ctx.label("ask_staff"), "ask")])
 
 
 async def free_text(ctx: Context) -> list[Reply]:
     text = ctx.msg.text.strip()
     if not has_words(text):
-        return [ctx.say("no_words", _popular(ctx))]
+        return [ctx.say("no_words", popular_buttons(ctx))]
     match = ctx.deps.matcher.match(text)
     kb = ctx.deps.knowledge
     if match.decision == "answer":
-        ctx.state.pop(PENDING_QUESTION, None)
+        ctx.state.pending_question = None
         return [answer_reply(ctx, kb.topics[match.topic_id])]
     if match.decision == "suggest":
-        ctx.state[PENDING_QUESTION] = text[:MAX_PENDING_CHARS]
+        ctx.state.pending_question = text[:MAX_PENDING_CHARS]
         buttons = [topic_button(ctx, kb.topics[t]) for t in match.alternatives]
         buttons.append(Button(ctx.label("none_of_these"), "ask"))
-        return [ctx.say("suggest", buttons)]
+        return [ctx.say("suggest", buttons, transient=True)]
     return [unknown_reply(ctx, text)]
-
-
-def _popular(ctx: Context) -> list[Button]:
-    return popular_buttons(ctx)
 
 
 async def on_topic_button(ctx: Context) -> list[Reply]:

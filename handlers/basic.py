@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from bot.config import LANGUAGES
-from bot.core import Context
-from bot.messages import Button, Reply
+from bot.core.context import Context
+from bot.core.messages import Button, Reply
 from handlers.answers import popular_buttons
 
 
@@ -20,7 +20,7 @@ async def help_(ctx: Context) -> list[Reply]:
 
 
 def _set_language(ctx: Context, code: str) -> list[Reply]:
-    ctx.state["lang"] = code
+    ctx.state.lang = code
     ctx.lang = code
     return [ctx.say("lang_set", popular_buttons(ctx))]
 

@@ -1,16 +1,14 @@
 """Replies that tell someone other than the sender: the requester, or the staff queue.
 
 A requester is always told in the language stored with their request, whatever language the
-staff member works in; the staff queue is told in the office's default language.
+staff member works in, on the channel they wrote from, whichever channel the staff member used;
+the staff places are told in [staff] language.
 """
 from __future__ import annotations
 
-from bot.core import Deps
-from bot.messages import Address, Button, Reply
-from bot.request_records import Request, format_value
-
-STAFF_QUEUE = Address("staff", "queue")
-
+from bot.core.context import Deps
+from bot.core.messages import STAFF_QUEUE, Button, Reply
+from bot.requests.records import Request, format_value
 
 def _local(texts: dict[str, str], lang: str, default: str) -> str:
     return texts.get(lang) or texts.get("en") or default
@@ -18,17 +16,15 @@ def _local(texts: dict[str, str], lang: str, default: str) -> str:
 
 def kind_label(deps: Deps, lang: str, kind: str) -> str:
     """The request kind in words: the form's title, else labels_queue.toml, else its id."""
-    form = deps.forms.get(kind) if deps.forms else None
+    form = deps.forms.get(kind)
     if form is not None:
         return _local(form.title, lang, kind)
-    key = f"kind_{kind}"
-    labels = deps.renderer.labels
-    return labels.get(lang, {}).get(key) or labels.get("en", {}).get(key) or kind
+    return deps.renderer.labels.find(lang, f"kind_{kind}") or kind
 
 
 def answer_lines(deps: Deps, lang: str, request: Request) -> list[tuple[str, str]]:
     """(field label, value) in the form's words; a field the form no longer has keeps its name."""
-    form = deps.forms.get(request.kind) if deps.forms else None
+    form = deps.forms.get(request.kind)
     lines = []
     for name, value in request.answers.items():
         field = form.field(name) if form is not None else None
@@ -56,14 +52,14 @@ def requester_notice(deps: Deps, request: Request, event: str, text: str = "") -
     if event == "answered":
         buttons = (Button(deps.renderer.label(lang, "answer_staff"), f"re:{request.ref}"),
                    Button(deps.renderer.label(lang, "no_answer_needed"), "nore:" + request.ref))
-    return [Reply(request.address, body, buttons, notification=True)]
+    return [Reply(request.address, body, buttons, notification=True, ref=request.ref, lang=lang)]
 
 
 def staff_notice(deps: Deps, request: Request, text: str) -> list[Reply]:
     """The requester answered back: post it to the staff queue under the reference."""
-    lang = deps.config.default_language
+    lang = deps.config.staff_language
     body = deps.renderer.render(lang, "requester_answer", ref=request.ref, text=text,
                                 kind=kind_label(deps, lang, request.kind), assignee=request.assignee or "")
     buttons = (Button(deps.renderer.label(lang, "btn_show"), f"show:{request.ref}"),
                Button(deps.renderer.label(lang, "btn_close"), f"close:{request.ref}"))
-    return [Reply(STAFF_QUEUE, body, buttons, notification=True)]
+    return [Reply(STAFF_QUEUE, body, buttons, notification=True, ref=request.ref, lang=lang)]

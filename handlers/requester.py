@@ -3,7 +3,7 @@
 Answering back: a staff reply marks the request as awaiting the requester's answer (a column of
 the request, since staff and requester are different conversations). The requester's next free
 text in that chat is then taken as the answer; so is the text after the "re:<ref>" button, which
-sets state["replying_to"] in the requester's own conversation. Either way it goes into the same
+sets state.replying_to in the requester's own conversation. Either way it goes into the same
 request and is posted to the staff queue under the reference. The hook is called first by the text
 route (handlers/forms.on_text), before a form's answer or a wish to apply is looked for.
 """
@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core import Context
-from bot.messages import Button, Reply
-from bot.request_records import NotFound, Refused, Request, format_time, normalize_ref
+from bot.core.context import Context
+from bot.core.conversation import Conversation
+from bot.core.messages import Button, Reply
+from bot.requests.records import NotFound, Refused, Request, format_time, normalize_ref
 from handlers.notices import answer_lines, kind_label, staff_notice
-
-REPLYING_TO = "replying_to"
-
 
 def _rows(ctx: Context, requests: list[Request]) -> list[dict[str, Any]]:
     return [{"ref": r.ref, "kind": kind_label(ctx.deps, ctx.lang, r.kind), "status": r.status,
@@ -37,21 +35,22 @@ async def mydata(ctx: Context) -> list[Reply]:
     """Everything we keep about this person: this conversation's settings and their requests."""
     mine = await ctx.deps.requests.for_requester(ctx.msg.channel, ctx.msg.user_id)
     settings = [(key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-                for key, value in sorted(ctx.state.items())]
+                for key, value in sorted(ctx.state.as_dict().items())]
     return [ctx.say("my_data", settings=settings, rows=_rows(ctx, mine),
                     who=f"{ctx.msg.channel}:{ctx.msg.user_id}")]
 
 
 async def forget(ctx: Context) -> list[Reply]:
     buttons = [Button(ctx.label("forget_yes"), "forget:yes"), Button(ctx.label("forget_no"), "forget:no")]
-    return [ctx.say("forget", buttons, step="confirm")]
+    return [ctx.say("forget", buttons, transient=True, step="confirm")]
 
 
 async def on_forget_button(ctx: Context) -> list[Reply]:
     if ctx.payload_arg != "yes":
         return [ctx.say("forget", step="cancelled", count=0)]
     count = await ctx.deps.requests.forget(ctx.msg.channel, ctx.msg.user_id)
-    ctx.state.clear()  # the conversation row is deleted too; keep the handler's copy in step
+    ctx.state = Conversation()  # the conversation row is deleted too: keep it so
+    ctx.forgotten = True
     return [ctx.say("forget", step="done", count=count)]
 
 
@@ -63,13 +62,13 @@ async def on_answer_button(ctx: Context) -> list[Reply]:
         return [ctx.say("answer_back", step="unknown", ref=ref)]
     if request.status == "closed":
         return [ctx.say("answer_back", step="closed", ref=ref)]
-    ctx.state[REPLYING_TO] = ref
+    ctx.state.replying_to = ref
     return [ctx.say("answer_back", step="prompt", ref=ref)]
 
 
 async def on_no_answer_button(ctx: Context) -> list[Reply]:
     ref = normalize_ref(ctx.payload_arg)
-    ctx.state.pop(REPLYING_TO, None)
+    ctx.state.replying_to = None
     try:
         await ctx.deps.requests.decline_answer(ref, ctx.msg.key)
     except (Refused, NotFound):
@@ -86,7 +85,7 @@ async def answer_back(ctx: Context, in_form: bool = False) -> list[Reply] | None
     text = ctx.msg.text.strip()
     if not text or ctx.msg.is_group or ctx.msg.payload is not None:
         return None
-    ref = ctx.state.pop(REPLYING_TO, None)
+    ref, ctx.state.replying_to = ctx.state.replying_to, None
     if ref is None:
         if in_form:
             return None

@@ -9,10 +9,10 @@ import logging
 import time
 from functools import wraps
 
-from bot.core import Context, Handler
-from bot.messages import Button, Document, Reply
-from bot.request_export import export_csv
-from bot.request_records import STATUSES, NotFound, Refused, Request, format_time, format_value, normalize_ref
+from bot.core.context import Context, Handler
+from bot.core.messages import Button, Document, Reply
+from bot.requests.export import export_csv
+from bot.requests.records import STATUSES, NotFound, Refused, Request, format_time, format_value, normalize_ref
 from handlers.notices import answer_lines, kind_label, requester_notice
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ def staff_only(handler: Handler) -> Handler:
         log.warning("refused staff operation %r from non-staff %s", attempt, actor(ctx))
         if ref:
             await ctx.deps.requests.refuse(normalize_ref(ref), actor(ctx), f"not staff: {attempt}")
-        return [ctx.say("staff_only")]
+        # a button pressed in a group: a pop-up for the presser alone, where the channel has one
+        return [ctx.reply(ctx.render("staff_only"), alert=ctx.msg.payload is not None and ctx.msg.is_group)]
 
     return guarded
 
@@ -167,11 +168,11 @@ async def export(ctx: Context) -> list[Reply]:
     requests = await ctx.deps.requests.list()
     name = time.strftime("madoguchi-requests-%Y%m%d-%H%M.csv", time.gmtime())
     document = Document(name, export_csv(requests))
-    return [Reply(ctx.msg.address, ctx.label("export_done", count=len(requests)), document=document)]
+    return [Reply(ctx.msg.address, ctx.label("export_done", count=len(requests)), document=document, lang=ctx.lang)]
 
 
 def _known_kinds(ctx: Context) -> set[str]:
-    return set(ctx.deps.forms or ())
+    return set(ctx.deps.forms)
 
 
 def _first_answer(request: Request) -> str:

@@ -76,7 +76,8 @@ class FakeTelegram:
         self.pending: list[dict[str, Any]] = []
         self.update_ids = itertools.count(1)
         self.message_ids = itertools.count(1000)
-        self.sent: list[Sent] = []          # sendMessage, sendDocument, edit*
+        self.sent: list[Sent] = []          # sendMessage, sendDocument
+        self.edits: list[Sent] = []         # editMessageReplyMarkup: keyboards taken off old messages
         self.calls: list[Sent] = []         # every call, in order
         self.files: dict[str, bytes] = {}   # file_id -> content
         self.failures: list[Failure] = []
@@ -278,11 +279,12 @@ class FakeTelegram:
                                "file_size": len(doc["content"])}
         return message
 
-    async def m_editMessageText(self, params: dict) -> dict:
-        return await self._record("editMessageText", params)
-
     async def m_editMessageReplyMarkup(self, params: dict) -> dict:
-        return await self._record("editMessageReplyMarkup", params)
+        async with self.changed:
+            self.edits.append(Sent("editMessageReplyMarkup", params))
+            self.changed.notify_all()
+        return {"message_id": int(params["message_id"]), "date": int(time.time()),
+                "chat": chat_of(int(params["chat_id"])), "from": BOT}
 
     async def m_answerCallbackQuery(self, params: dict) -> bool:
         return True

@@ -5,9 +5,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.core import Core
-from bot.messages import Incoming, Photo, Reply
-from bot.validators import OFFICE_TZ
+from bot.core.routing import Core
+from bot.core.messages import Incoming, Photo, Reply
+from bot.forms.validators import OFFICE_TZ
 
 REF = re.compile(r"\b[A-Z]{1,3}-\d{4}-\d{4}\b")
 
@@ -65,7 +65,7 @@ class Chat:
         return [r for r in self.replies if (r.to.channel, r.to.chat_id) == ("staff", "queue")]
 
     async def state(self) -> dict[str, Any]:
-        return await self.core.deps.store.load_conversation(Incoming(self.channel, self.user, self.user).key)
+        return (await self.core.deps.store.load_conversation(Incoming(self.channel, self.user, self.user).key)).as_dict()
 
     async def form(self) -> dict[str, Any] | None:
         return (await self.state()).get("form")

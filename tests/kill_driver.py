@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import open_app  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.core import Core  # noqa: E402
-from bot.messages import Incoming, Photo  # noqa: E402
-from bot.validators import office_today  # noqa: E402
+from bot.core.routing import Core  # noqa: E402
+from bot.core.messages import Incoming, Photo  # noqa: E402
+from bot.forms.validators import office_today  # noqa: E402
+from shared import answering_for
 
 KINDS = ["lecture", "omatsuri", "dorandoran", "question"]
 LANGS = ["ja", "ko", "en"]
@@ -85,7 +86,7 @@ class Player:
 
     async def play(self) -> None:
         for _ in range(MAX_STEPS):
-            state = await self.core.deps.store.load_conversation(self.incoming().key)
+            state = (await self.core.deps.store.load_conversation(self.incoming().key)).as_dict()
             fs = state.get("form")
             if fs is None:
                 if await self.submitted():
@@ -131,7 +132,8 @@ class Player:
 
 async def main(config_path: str, n: int, seed: int) -> None:
     config = load_config(Path(config_path))
-    async with open_app(config) as core:
+    async with open_app(config, answering=answering_for(config)) as app:
+        core = app.core
         print("READY", flush=True)
         today = office_today(time.time())
         rng = random.Random(seed)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from bot.core import Core
-from bot.messages import ConversationKey, Incoming, Reply
+from bot.core.routing import Core
+from bot.core.messages import ConversationKey, Incoming, Reply
 
 PREFIX = {"lecture": "L", "omatsuri": "O", "dorandoran": "D", "question": "Q"}
 

@@ -1,61 +1,69 @@
-"""Running the real bot (core + python-telegram-bot Application) against tests/fake_telegram.py."""
+"""Running the real bot (`madoguchi run`'s Service: core, web server, python-telegram-bot Application)
+against tests/fake_telegram.py."""
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
-from bot.app import open_app
-from bot.channels.telegram_run import Secrets, serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Config, load_config
-from bot.core import Core
+from bot.core.routing import Core
+from bot.runner import Service
 from fake_telegram import TOKEN, FakeTelegram
+from shared import answering_for
 
 REPO = Path(__file__).resolve().parents[1]
 STAFF_USER = 5001
 STAFF_CHAT = -100777
+ENV = {"TELEGRAM_BOT_TOKEN": TOKEN}
 
 
-def make_config(tmp_path: Path, base_url: str, **telegram: Any) -> Config:
-    """The shipped config.toml, with the database in tmp_path and Telegram pointed at the fake."""
+TOP_LEVEL = {f.name for f in dataclasses.fields(Config)}
+
+
+def make_config(tmp_path: Path, base_url: str, **changes: Any) -> Config:
+    """The shipped config.toml, with the database in tmp_path, Telegram pointed at the fake, LINE off.
+
+    changes: [telegram] keys, or Config fields (rate_limit_per_minute, max_photo_bytes, …)."""
     base = load_config(REPO / "config.toml")
+    telegram = {k: v for k, v in changes.items() if k not in TOP_LEVEL}
+    top = {k: v for k, v in changes.items() if k in TOP_LEVEL}
     tg = dataclasses.replace(base.telegram, base_url=base_url, base_file_url="", staff_chat_id=STAFF_CHAT,
                              **telegram)
     return dataclasses.replace(base, database=tmp_path / "madoguchi.sqlite3",
                                attachments_dir=tmp_path / "attachments",
-                               staff_ids=base.staff_ids | {f"telegram:{STAFF_USER}"}, telegram=tg)
+                               staff_ids=base.staff_ids | {f"telegram:{STAFF_USER}"}, telegram=tg,
+                               line=dataclasses.replace(base.line, enabled=False),
+                               server=dataclasses.replace(base.server, port=0), **top)
 
 
 class RunningBot:
-    """`async with RunningBot(config) as bot:` runs `madoguchi run`'s serve() until the block ends."""
+    """`async with RunningBot(config) as bot:` runs `madoguchi run`'s Service until the block ends."""
 
-    def __init__(self, config: Config, secrets: Secrets = Secrets(TOKEN)) -> None:
-        self.config = config
-        self.secrets = secrets
-        self.stop = asyncio.Event()
-        self.started = asyncio.Event()
-        self.core: Core | None = None
-        self.task: asyncio.Task | None = None
-
-    async def _run(self) -> None:
-        async with open_app(self.config) as core:
-            self.core = core
-            await serve(core, self.secrets, self.stop, self.started)
+    def __init__(self, config: Config, env: Mapping[str, str] = ENV) -> None:
+        self.service = Service(config, env, answering_for(config))
 
     async def __aenter__(self) -> "RunningBot":
-        self.task = asyncio.create_task(self._run())
-        started = asyncio.create_task(self.started.wait())
-        await asyncio.wait({self.task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        if self.task.done():
-            started.cancel()
-            self.task.result()  # raises what stopped it
-        assert self.started.is_set(), "the bot did not start"
+        await asyncio.wait_for(self.service.__aenter__(), 30)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self.stop.set()
-        await asyncio.wait_for(self.task, 30)
+        await asyncio.wait_for(self.service.__aexit__(*exc), 30)
+
+    @property
+    def core(self) -> Core:
+        return self.service.app.core
+
+    @property
+    def telegram(self) -> TelegramChannel:
+        [channel] = [c for c in self.service.channels if isinstance(c, TelegramChannel)]
+        return channel
+
+    @property
+    def port(self) -> int:
+        return self.service.server.port
 
 
 Body = Callable[[FakeTelegram, "RunningBot"], Awaitable[None]]

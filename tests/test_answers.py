@@ -6,14 +6,16 @@ import asyncio
 import pytest
 
 from bot.app import open_app
-from bot.messages import Incoming
+from bot.core.messages import Incoming
+from shared import answering_for
 
 
 def chat(config, *steps: Incoming | str, user: str = "u1"):
     """Run messages through a fresh app; return the replies to the last one."""
 
     async def go():
-        async with open_app(config) as core:
+        async with open_app(config, answering=answering_for(config)) as app:
+            core = app.core
             replies = []
             for step in steps:
                 msg = step if isinstance(step, Incoming) else Incoming("test", user, user, text=step)
@@ -55,9 +57,10 @@ def test_related_topic_button_shows_that_topic(answer_config):
 
 def test_unknown_question_offers_staff_and_remembers_the_question(answer_config, tmp_path):
     async def go():
-        async with open_app(answer_config) as core:
+        async with open_app(answer_config, answering=answering_for(answer_config)) as app:
+            core = app.core
             [reply] = await core.handle(Incoming("test", "u", "u", text="JETの面接対策を教えてください"))
-            state = await core.deps.store.load_conversation(Incoming("test", "u", "u").key)
+            state = (await core.deps.store.load_conversation(Incoming("test", "u", "u").key)).as_dict()
             return reply, state
 
     reply, state = asyncio.run(go())
@@ -92,9 +95,10 @@ def test_a_bare_url_or_email_is_not_an_error(answer_config, text):
 
 def test_template_and_markup_in_user_text_stay_literal(answer_config):
     async def go():
-        async with open_app(answer_config) as core:
+        async with open_app(answer_config, answering=answering_for(answer_config)) as app:
+            core = app.core
             await core.handle(Incoming("test", "x", "x", text="{{ 7*7 }} <b>bold</b> {% raw %}"))
-            return await core.deps.store.load_conversation(Incoming("test", "x", "x").key)
+            return (await core.deps.store.load_conversation(Incoming("test", "x", "x").key)).as_dict()
 
     state = asyncio.run(go())
     assert state["pending_question"] == "{{ 7*7 }} <b>bold</b> {% raw %}"

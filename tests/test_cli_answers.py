@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def madoguchi(*args: str, stdin: str | None = None, env: dict | None = None, cwd: Path = REPO):
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot.cli.main", *args], input=stdin, capture_output=True,
                           text=True, cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
 
 

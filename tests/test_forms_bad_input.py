@@ -8,6 +8,7 @@ import pytest
 from bot.app import open_app
 from bot.config import Config
 from form_chat import Chat, Clock
+from shared import answering_for
 
 # the first answers of the lecture form, good ones; then each bad input is tried on its question
 LECTURE_START = ["Hanguk University", "Japanese", "Kim Minji"]
@@ -40,7 +41,8 @@ async def _form(chat: Chat) -> dict:
 @pytest.mark.parametrize("lang", ["ja", "ko", "en"])
 def test_each_bad_answer_is_refused_with_the_reason_and_nothing_is_lost(forms_config: Config, lang: str) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             forms = core.deps.forms
             lecture = forms["lecture"]
             chat = Chat(core)
@@ -72,7 +74,8 @@ def test_photo_and_text_in_the_wrong_place_and_a_long_manuscript(forms_config: C
               "en": ("A photo cannot answer", "send a photo here, not text")}[lang]
 
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             dorandoran = core.deps.forms["dorandoran"]
             chat = Chat(core)
             await chat.say(f"/lang {lang}")
@@ -106,7 +109,8 @@ def test_photo_and_text_in_the_wrong_place_and_a_long_manuscript(forms_config: C
 
 def test_a_command_in_the_middle_is_answered_then_the_question_repeated(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang ja")
             await chat.say("/lecture")
@@ -128,7 +132,8 @@ def test_a_command_in_the_middle_is_answered_then_the_question_repeated(forms_co
 
 def test_starting_a_second_form_asks_before_abandoning_the_first(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang en")
             await chat.say("/lecture")
@@ -157,7 +162,8 @@ def test_starting_a_second_form_asks_before_abandoning_the_first(forms_config: C
 
 def test_form_commands_without_a_form(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang en")
             for command in ["/skip", "/back", "/cancel", "/done"]:

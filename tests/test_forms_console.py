@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
 
 from bot.app import open_app
-from bot.channels.console import ConsoleShell
+from bot.channels.console.shell import ConsoleShell
 from bot.config import Config
 from form_chat import Clock
+from shared import answering_for
 
 SCRIPT = """/lang ko
 /lecture
@@ -28,12 +30,14 @@ minji@example.ac.kr
 """
 
 
-def test_korean_lecture_request_in_the_console_shell(forms_config: Config) -> None:
+def test_korean_lecture_request_in_the_console_shell(forms_config: Config, tmp_path: Path) -> None:
     out = io.StringIO()
 
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:  # 1 June 2026
-            await ConsoleShell(core, "7", out).run(io.StringIO(SCRIPT))
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:  # 1 June 2026
+            shell = ConsoleShell(app.inbox, "7", tmp_path / "exports", out)
+            app.outbox.register(shell)
+            await shell.run(io.StringIO(SCRIPT))
 
     asyncio.run(scenario())
     text = out.getvalue()
@@ -44,4 +48,4 @@ def test_korean_lecture_request_in_the_console_shell(forms_config: Config) -> No
     assert "  [1] ✅ 제출하기\n  [2] ✏️ 답변 수정하기\n  [3] ✖ 취소" in text
     assert "• 학생 수: 45" in text  # edited from the summary: [2] edit, [8] students
     assert "접수 번호: L-2026-0001" in text
-    assert "[to staff:queue] 🆕 新しい申込 L-2026-0001" in text
+    assert "[to staff] 🆕 新しい申込 L-2026-0001" in text

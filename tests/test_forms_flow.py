@@ -8,8 +8,10 @@ from pathlib import Path
 
 from bot.app import open_app
 from bot.config import Config
-from bot.messages import Address
+from bot.core.conversation import Conversation
+from bot.core.messages import Address
 from form_chat import Chat, Clock
+from shared import answering_for
 
 LECTURE_KO = [
     ("university", "한국대학교"),
@@ -36,7 +38,8 @@ def stored_requests(db: Path) -> list[dict]:
 
 def test_korean_lecture_request_with_one_wrong_email(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("출강 강의 신청하고 싶어요")
             assert "출장 강좌(出前講座) 신청" in chat.text
@@ -61,7 +64,7 @@ def test_korean_lecture_request_with_one_wrong_email(forms_config: Config) -> No
             staff = chat.to_staff()
             assert len(staff) == 1 and staff[0].notification
             assert "L-2026-0001" in staff[0].text and "한국대학교" in staff[0].text
-            assert [b.payload for b in staff[0].buttons] == ["claim:L-2026-0001"]
+            assert [b.payload for b in staff[0].buttons] == ["claim:L-2026-0001", "close:L-2026-0001"]
             assert await chat.form() is None
 
     asyncio.run(scenario())
@@ -77,7 +80,8 @@ def test_korean_lecture_request_with_one_wrong_email(forms_config: Config) -> No
 
 def test_topic_button_and_command_start_forms(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core, "8")
             await chat.press("t:seoul.omatsuri")
             assert "f:omatsuri" in chat.payloads()
@@ -95,7 +99,8 @@ def test_topic_button_and_command_start_forms(forms_config: Config) -> None:
 
 def test_plain_wish_to_apply_starts_the_form_in_each_language(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             for user, text, expected in [("1", "出前講座を申し込みたい", "大学名を教えてください。"),
                                          ("2", "출강 강의 신청하고 싶어요", "대학교 이름을 알려 주세요."),
                                          ("3", "I'd like to request a lecture", "Which university is the lecture for?")]:
@@ -114,7 +119,8 @@ def test_plain_wish_to_apply_starts_the_form_in_each_language(forms_config: Conf
 
 def test_back_on_first_question_skip_and_back(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang en")
             await chat.say("/lecture")
@@ -144,7 +150,8 @@ async def _fill_lecture(chat: Chat, answers: list[tuple[str, str]] = LECTURE_KO)
 
 def test_edit_a_field_from_the_summary(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang ko")
             await _fill_lecture(chat)
@@ -172,7 +179,8 @@ def test_edit_a_field_from_the_summary(forms_config: Config) -> None:
 
 def test_restart_mid_form_resumes_at_the_same_question(forms_config: Config) -> None:
     async def first_run() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang ko")
             await chat.say("/lecture")
@@ -181,7 +189,8 @@ def test_restart_mid_form_resumes_at_the_same_question(forms_config: Config) -> 
             assert "(5/9)" in chat.text
 
     async def second_run() -> None:
-        async with open_app(forms_config, Clock()) as core:  # a new process, the same file
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:  # a new process, the same file
+            core = app.core
             chat = Chat(core)
             await chat.say("/help")  # shows where we are, after the help
             assert chat.mine[-1].text.count("(5/9)") == 1
@@ -199,7 +208,8 @@ def test_abandoned_form_expires_and_the_user_is_told(forms_config: Config) -> No
     clock = Clock()
 
     async def scenario() -> None:
-        async with open_app(forms_config, clock) as core:
+        async with open_app(forms_config, clock, answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang en")
             await chat.say("/lecture")
@@ -225,7 +235,8 @@ def test_question_form_carries_the_pending_question(forms_config: Config) -> Non
     question = "Can I bring my cat to the {{ office }} <b>tomorrow</b>?"
 
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say(question)
             assert "ask" in chat.payloads()
@@ -256,7 +267,8 @@ def test_template_and_markup_in_answers_stay_literal(forms_config: Config) -> No
     tricky = ["{{ 7*7 }}", "<b>bold</b>", "{% for x in y %}", "{0} {name}", "*stars* _under_ `code`"]
 
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang en")
             await chat.say("/omatsuri")
@@ -279,7 +291,8 @@ def test_template_and_markup_in_answers_stay_literal(forms_config: Config) -> No
 
 def test_replies_go_to_staff_queue_address(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await _fill_lecture(chat)
             await chat.press("fm:submit")
@@ -291,7 +304,8 @@ def test_replies_go_to_staff_queue_address(forms_config: Config) -> None:
 
 def test_submit_after_a_crash_before_the_state_was_saved_is_not_a_duplicate(forms_config: Config) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock()) as core:
+        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+            core = app.core
             chat = Chat(core)
             await _fill_lecture(chat)
             at_summary = await chat.state()
@@ -299,7 +313,7 @@ def test_submit_after_a_crash_before_the_state_was_saved_is_not_a_duplicate(form
             first = chat.ref()
             # the commit happened; put back the conversation as it was, as if we died before saving it
             key = ("console", "7", "7")
-            await core.deps.store.save_conversation(key, at_summary)  # type: ignore[arg-type]
+            await core.deps.store.save_conversation(key, Conversation.from_json(json.dumps(at_summary)))
             await chat.press("fm:submit")
             assert chat.ref() == first
             assert chat.to_staff()  # announced again: the first announcement may have been lost

@@ -19,8 +19,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bot.forms import load_forms
-from bot.validators import office_today
+from bot.forms.registry import load_forms
+from bot.forms.validators import office_today
 from kill_driver import plan, user_ids
 
 REPO = Path(__file__).resolve().parent.parent

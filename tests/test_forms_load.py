@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import open_app
-from bot.cli import main as madoguchi
+from bot.cli.main import main as madoguchi
 from bot.config import LANGUAGES, Config
-from bot.forms import load_forms
-from bot.knowledge import KnowledgeError
+from bot.core.context import command_names
+from bot.forms.registry import load_forms
+from handlers.routes import build_routes
+from bot.answering.knowledge import KnowledgeError
 from form_chat import Chat, Clock
+from shared import answering_for
 
 REPO = Path(__file__).resolve().parent.parent
 FORMS_DIR = REPO / "knowledge" / "forms"
@@ -120,7 +123,7 @@ def test_every_problem_of_every_file_is_reported_with_its_path(tmp_path: Path) -
     (tmp_path / "omatsuri.toml").write_text(dup.replace('command = "omatsuri"', 'command = "lecture"'),
                                             encoding="utf-8")
     with pytest.raises(KnowledgeError) as caught:
-        load_forms(tmp_path)
+        load_forms(tmp_path, command_names(build_routes()))
     problems = "\n".join(caught.value.problems)
     broken = str(tmp_path / "broken.toml")
     for expected in [
@@ -220,7 +223,8 @@ def test_a_new_kind_of_request_needs_no_code(tmp_path: Path, forms_config: Confi
     config = dataclasses.replace(forms_config, knowledge_dir=knowledge)
 
     async def scenario() -> None:
-        async with open_app(config, Clock()) as core:
+        async with open_app(config, Clock(), answering_for(config)) as app:
+            core = app.core
             chat = Chat(core)
             await chat.say("/lang en")
             await chat.say("/visit")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.forms import load_forms
-from bot.intent import wants_to_apply
-from bot.messages import Photo
-from bot.validators import Invalid, Valid, parse_dates, validate
+from bot.forms.registry import load_forms
+from bot.answering.intent import wants_to_apply
+from bot.core.messages import Photo
+from bot.forms.validators import Invalid, Valid, parse_dates, validate
 
 REPO = Path(__file__).resolve().parent.parent
 FORMS = load_forms(REPO / "knowledge" / "forms")

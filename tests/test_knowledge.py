@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import LANGUAGES
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.answering.knowledge import KnowledgeError, load_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
@@ -101,11 +101,11 @@ def test_kb_check_command_exits_non_zero_and_lists_problems(tmp_path):
     config = (REPO / "config.toml").read_text(encoding="utf-8").replace(
         'path = "knowledge"', f'path = "{kb_dir}"')
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "bot.cli", "kb", "check", "--config", str(tmp_path / "config.toml")],
+    bad = subprocess.run([sys.executable, "-m", "bot.cli.main", "kb", "check", "--config", str(tmp_path / "config.toml")],
                          capture_output=True, text=True, cwd=REPO)
     assert bad.returncode == 1
     assert "seoul.contact.toml" in bad.stderr and "'id' is missing or empty" in bad.stderr
-    good = subprocess.run([sys.executable, "-m", "bot.cli", "kb", "check", "--config", str(REPO / "config.toml")],
+    good = subprocess.run([sys.executable, "-m", "bot.cli.main", "kb", "check", "--config", str(REPO / "config.toml")],
                           capture_output=True, text=True, cwd=REPO)
     assert good.returncode == 0, good.stderr
     assert "32 topics" in good.stdout

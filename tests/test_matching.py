@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
-from bot.evaluate import read_questions, run, summarize
-from bot.knowledge import load_knowledge
-from bot.matcher import Matcher
-from bot.text import detect_language, grams, normalize
+from bot.answering.evaluate import read_questions, run, summarize
+from bot.answering.knowledge import load_knowledge
+from bot.answering.matcher import Matcher
+from bot.answering.text import detect_language, grams, normalize
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -5,16 +5,18 @@ import asyncio
 import sqlite3
 
 from bot.app import open_app
-from bot.messages import ConversationKey
-from bot.requests import RequestQueue
+from bot.core.messages import ConversationKey
+from bot.requests.queue import RequestQueue
 from queue_helpers import LECTURE_KO, press, say, submit
+from shared import answering_for
 
 DAY = 86400.0
 
 
 def test_mydata_shows_settings_and_every_answer(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, "7", "/lang ko")
             ref = await submit(core, "7")
             await submit(core, "8", answers={"university": "다른 대학교"})
@@ -31,7 +33,8 @@ def test_mydata_shows_settings_and_every_answer(queue_config):
 
 def test_forget_asks_first_then_erases_personal_fields_but_keeps_kind_status_and_dates(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, "7", "/lang ko")
             ref = await submit(core, "7")
             other = await submit(core, "8")
@@ -64,7 +67,7 @@ def test_forget_asks_first_then_erases_personal_fields_but_keeps_kind_status_and
     assert all(e.actor != "console:7" for e in after.events)
     assert all(e.text is None for e in after.events if e.action in ("reply", "requester_reply"))
     assert after.events[-1].action == "erased"
-    assert conversation == {}
+    assert conversation.as_dict() == {}
     assert "ありません" in status[0].text  # no requests; even the /lang choice is forgotten (default ja)
     assert "김민지" not in staff_view[0].text and "minji" not in staff_view[0].text
     assert len(reply_now) == 1 and reply_now[0].to.chat_id == "1"  # nothing can be sent any more
@@ -73,7 +76,8 @@ def test_forget_asks_first_then_erases_personal_fields_but_keeps_kind_status_and
 
 def test_no_trace_of_the_requester_left_in_the_database_file(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             ref = await submit(core, "7")
             await say(core, "1", f"/claim {ref}")
             await say(core, "1", f"/reply {ref} 회신")
@@ -91,7 +95,8 @@ def test_purge_erases_only_requests_closed_longer_than_the_retention(queue_confi
     start = 1_780_000_000.0
 
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             store = core.deps.store
             then = RequestQueue(store, clock=lambda: start)
             old = (await then.submit(token="old", kind="lecture", prefix="L", answers=LECTURE_KO,

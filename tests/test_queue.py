@@ -8,10 +8,11 @@ import sqlite3
 import pytest
 
 from bot.app import open_app
-from bot.messages import ConversationKey
-from bot.request_records import NotFound, Refused
-from bot.requests import RequestQueue
+from bot.core.messages import ConversationKey
+from bot.requests.records import NotFound, Refused
+from bot.requests.queue import RequestQueue
 from queue_helpers import LECTURE_KO, submit
+from shared import answering_for
 
 STAFF = "console:1"
 OTHER_STAFF = "telegram:555"
@@ -31,7 +32,8 @@ def audit(config, ref: str) -> list[tuple[str, str, str | None]]:
 
 def test_references_count_per_kind_and_restart_each_year(queue_config):
     async def scenario() -> list[str]:
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             refs = []
             for year, kind in [(2025, "lecture"), (2025, "lecture"), (2025, "omatsuri"), (2026, "lecture"),
                                (2026, "question"), (2026, "lecture")]:
@@ -47,7 +49,8 @@ def test_references_count_per_kind_and_restart_each_year(queue_config):
 
 def test_concurrent_submits_get_unique_gapless_references(queue_config):
     async def scenario() -> list[str]:
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             return list(await asyncio.gather(*(submit(core, str(100 + i)) for i in range(60))))
 
     refs = asyncio.run(scenario())
@@ -60,7 +63,8 @@ def test_concurrent_submits_get_unique_gapless_references(queue_config):
 
 def test_a_retried_submit_with_the_same_token_is_not_a_duplicate(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             key = ConversationKey("console", "7", "7")
             first = await core.deps.requests.submit(token="t1", kind="lecture", prefix="L", answers=LECTURE_KO,
                                                     requester=key, lang="ko")
@@ -75,7 +79,8 @@ def test_a_retried_submit_with_the_same_token_is_not_a_duplicate(queue_config):
 
 def test_status_rules_and_every_step_in_the_audit(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             q = core.deps.requests
             ref = await submit(core, "7")
             requester = ConversationKey("console", "7", "7")
@@ -132,7 +137,8 @@ def test_status_rules_and_every_step_in_the_audit(queue_config):
 
 def test_reopen_without_an_assignee_goes_back_to_new(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             ref = await submit(core, "7")
             await core.deps.requests.close(ref, STAFF)
             return await core.deps.requests.reopen(ref, STAFF)
@@ -142,7 +148,8 @@ def test_reopen_without_an_assignee_goes_back_to_new(queue_config):
 
 def test_someone_else_cannot_answer_into_a_request(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             ref = await submit(core, "7")
             await core.deps.requests.claim(ref, STAFF)
             await core.deps.requests.reply(ref, STAFF, "?")
@@ -157,7 +164,8 @@ def test_someone_else_cannot_answer_into_a_request(queue_config):
 
 def test_mark_unreachable_changes_only_the_flag(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             ref = await submit(core, "7", channel="telegram")
             other = await submit(core, "8", channel="telegram")
             await core.deps.requests.claim(ref, STAFF)
@@ -174,7 +182,8 @@ def test_mark_unreachable_changes_only_the_flag(queue_config):
 
 def test_list_filters_by_status_and_kind(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             q = core.deps.requests
             a = await submit(core, "7")
             b = await submit(core, "8", "question", {"question": "?"})

@@ -8,8 +8,9 @@ import json
 import sqlite3
 
 from bot.app import open_app
-from bot.cli import main
+from bot.cli.main import main
 from queue_helpers import LECTURE_KO, submit
+from shared import answering_for
 
 OMATSURI = {
     "municipality": "山口県",
@@ -23,7 +24,8 @@ OMATSURI = {
 
 def make_queue(queue_config) -> tuple[str, str, str]:
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             lecture = await submit(core, "7")
             omatsuri = await submit(core, "8", "omatsuri", OMATSURI, lang="ja")
             question = await submit(core, "9", "question", {"question": "=HYPERLINK(\"x\")", "email": "q@x.kr"},
@@ -87,7 +89,8 @@ def test_purge_command_uses_the_configured_retention(queue_config, queue_config_
     lecture, omatsuri, question = make_queue(queue_config)
 
     async def close_both():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await core.deps.requests.close(lecture, "console:1")
             await core.deps.requests.close(omatsuri, "console:1")
 

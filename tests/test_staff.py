@@ -8,8 +8,9 @@ import logging
 import sqlite3
 
 from bot.app import open_app
-from bot.messages import Address
+from bot.core.messages import Address
 from queue_helpers import press, say, submit, to
+from shared import answering_for
 
 STAFF = "1"          # console:1 is the staff id in the queue_config fixture
 REQUESTER = "7"
@@ -18,7 +19,8 @@ QUEUE = ("staff", "queue")
 
 def test_round_trip_claim_reply_answer_back_close_reopen(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, REQUESTER, "/lang ko")
             await say(core, STAFF, "/lang ja")
             ref = await submit(core, REQUESTER, lang="ko")
@@ -85,7 +87,8 @@ def test_round_trip_claim_reply_answer_back_close_reopen(queue_config):
 
 def test_answer_button_and_no_answer_needed(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, REQUESTER, "/lang en")
             ref = await submit(core, REQUESTER, lang="en")
             await say(core, STAFF, f"/claim {ref}")
@@ -109,7 +112,8 @@ def test_answer_button_and_no_answer_needed(queue_config):
 
 def test_non_staff_is_refused_politely_logged_and_audited(queue_config, caplog):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, REQUESTER, "/lang ko")
             ref = await submit(core, REQUESTER)
             with caplog.at_level(logging.WARNING, logger="handlers.staff"):
@@ -141,7 +145,8 @@ def test_non_staff_is_refused_politely_logged_and_audited(queue_config, caplog):
 
 def test_staff_bad_input_gets_clear_answers(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, STAFF, "/lang en")
             ref = await submit(core, REQUESTER)
             return ref, {
@@ -169,7 +174,8 @@ def test_staff_bad_input_gets_clear_answers(queue_config):
 
 def test_queue_filters_and_export_document(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, STAFF, "/lang en")
             a = await submit(core, REQUESTER)
             b = await submit(core, "8", "question", {"question": "비자, 그리고\n체류?", "email": "x@y.kr"})
@@ -195,7 +201,8 @@ def test_queue_filters_and_export_document(queue_config):
 
 def test_answer_back_comes_before_a_wish_to_apply_and_respects_an_open_form(queue_config):
     async def scenario():
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             await say(core, REQUESTER, "/lang ko")
             ref = await submit(core, REQUESTER)
             await say(core, STAFF, f"/claim {ref}")

@@ -5,15 +5,18 @@ import asyncio
 import io
 
 from bot.app import open_app
-from bot.channels.console import ConsoleShell
+from bot.channels.console.shell import ConsoleShell
 from queue_helpers import submit
+from shared import answering_for
 
 
-def test_one_shell_user_and_staff_see_every_step(queue_config):
+def test_one_shell_user_and_staff_see_every_step(queue_config, tmp_path):
     async def scenario() -> str:
-        async with open_app(queue_config) as core:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
             out = io.StringIO()
-            shell = ConsoleShell(core, "7", out=out)
+            shell = ConsoleShell(app.inbox, "7", tmp_path / "exports", out=out)
+            app.outbox.register(shell)
             ref = await submit(core, "7", lang="ko")
             script = "\n".join([
                 "/lang ko", "/as staff 1", "/lang en", "/queue", "1", "1",
@@ -26,9 +29,14 @@ def test_one_shell_user_and_staff_see_every_step(queue_config):
     ref, text = asyncio.run(scenario())
     transcript = text.split("\n1> 1\n", 2)
     assert len(transcript) == 3  # the list's button, then the detail's Claim button, pressed by number
-    assert f"[to console:7] 출장 강좌(出前講座) 신청(접수번호 {ref})을 직원이 처리하기 시작했습니다." in text
-    assert "[to console:7] " in text and "See you on 12 May." in text
-    assert f"[to staff:queue] 💬 {ref}" in text and "감사합니다!" in text
-    assert f"[to console:7] 출장 강좌(出前講座) 신청(접수번호 {ref})이 완료되었습니다." in text
-    assert "상태: 완료" in text
+    # staff's notices to user 7 wait until user 7 types again in this shell, then come first
+    staff_side, user_side = text.split("7> 감사합니다!\n", 1)
+    assert "[kept for console:7 until they next write here]" in staff_side
+    claimed = f"출장 강좌(出前講座) 신청(접수번호 {ref})을 직원이 처리하기 시작했습니다."
+    assert claimed not in staff_side and claimed in user_side
+    assert user_side.index(claimed) < user_side.index("See you on 12 May.") < user_side.index(f"[to staff] 💬 {ref}")
+    assert "감사합니다!" in user_side.split("[to staff]", 1)[1]
+    closing, status = user_side.split("7> /status\n", 1)
+    done = f"출장 강좌(出前講座) 신청(접수번호 {ref})이 완료되었습니다."
+    assert done not in closing and status.index(done) < status.index("상태: 완료")
     assert "職員のみ" in text.rsplit("8> /claim", 1)[1]  # a newcomer is refused in the default language

@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.store import Store
+from bot.storage.store import Store
 from fake_telegram import BOT, FakeTelegram, chat_of, user
 from telegram_harness import STAFF_CHAT, STAFF_USER, Body, RunningBot, make_config, run_bot
 
@@ -61,13 +61,12 @@ def test_korean_officer_asks_about_lectures_and_follows_buttons(tmp_path: Path) 
 
 
 def test_a_button_with_a_long_payload_round_trips_through_the_token_table(tmp_path: Path) -> None:
-    from bot.messages import Address, Button, Reply
+    from bot.core.messages import Address, Button, Reply
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
-        adapter_app, adapter = await _adapter(bot)
         long_topic = "t:" + "seoul.a_topic_whose_identifier_is_far_longer_than_telegram_allows" * 2
-        await adapter.deliver(adapter_app.bot, [Reply(Address("telegram", "7020"), "choose",
-                                                      (Button("long", long_topic),))])
+        await bot.telegram.deliver(Address("telegram", "7020"), [Reply(Address("telegram", "7020"), "choose",
+                                                                      (Button("long", long_topic),))], None)
         [offer] = await fake.next_to(7020)
         data = offer.buttons[0]["callback_data"]
         assert data.startswith("~") and len(data.encode()) <= 64
@@ -76,53 +75,40 @@ def test_a_button_with_a_long_payload_round_trips_through_the_token_table(tmp_pa
         [reply] = await fake.next_to(7020, mark)
         # the core got the original payload: an unknown topic, not an unknown button
         assert reply.text == rendered(bot, "en", "unknown_topic")
-        await adapter_app.shutdown()
 
     run(body, tmp_path)
 
 
 def test_built_keyboards_are_reused_and_their_cache_stays_bounded(tmp_path: Path) -> None:
-    from bot.channels.telegram import KEYBOARD_CACHE_SIZE
-    from bot.messages import Button
+    from bot.channels.telegram.keyboard import CACHE_SIZE
+    from bot.core.messages import Button
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
-        app, adapter = await _adapter(bot)
+        keyboards = bot.telegram.keyboards
         long_payload = "t:" + "x" * 80
         first = (Button("long", long_payload), Button("short", "t:a"))
-        markup = await adapter.keyboard(first)
-        assert await adapter.keyboard(first) is markup
-        for i in range(KEYBOARD_CACHE_SIZE + 10):
-            await adapter.keyboard((Button(f"b{i}", f"t:{i}"),))
-        assert len(adapter.keyboards) == KEYBOARD_CACHE_SIZE and first not in adapter.keyboards
-        rebuilt = await adapter.keyboard(first)  # after eviction: the same token, still decodable
+        markup = await keyboards.markup(first)
+        assert await keyboards.markup(first) is markup
+        for i in range(CACHE_SIZE + 10):
+            await keyboards.markup((Button(f"b{i}", f"t:{i}"),))
+        assert len(keyboards.built) == CACHE_SIZE and first not in keyboards.built
+        rebuilt = await keyboards.markup(first)  # after eviction: the same token, still decodable
         token = rebuilt.inline_keyboard[0][0].callback_data
         assert token == markup.inline_keyboard[0][0].callback_data
-        assert await adapter.payloads.decode(token) == long_payload
-        await app.shutdown()
+        assert await keyboards.payloads.decode(token) == long_payload
 
     run(body, tmp_path)
 
 
-async def _adapter(bot: RunningBot):  # a second Application on the same core, for direct delivery
-    from bot.channels.telegram_run import build_application
-    from fake_telegram import TOKEN
-
-    app, adapter = build_application(bot.core, TOKEN)
-    await app.initialize()
-    return app, adapter
-
-
 def test_long_answer_is_split_at_paragraphs_with_buttons_on_the_last_part(tmp_path: Path) -> None:
-    from bot.messages import Address, Button, Reply
+    from bot.core.messages import Address, Button, Reply
 
     paragraphs = [f"{i}. " + "한일 교류 행사 안내입니다. " * 30 for i in range(20)]
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
-        app, adapter = await _adapter(bot)
         reply = Reply(Address("telegram", "7030"), "\n\n".join(paragraphs),
                       (Button("한국어", "lang:ko"), Button("日本語", "lang:ja")))
-        await adapter.deliver(app.bot, [reply])
-        await app.shutdown()
+        await bot.telegram.deliver(reply.to, [reply], None)
 
     fake = run(body, tmp_path)
     parts = fake.to_chat(7030)
@@ -165,11 +151,11 @@ def test_flooding_user_is_told_once_to_slow_down_and_others_are_unaffected(tmp_p
 
 
 def _texts(tmp_path: Path) -> dict[str, str]:
-    from bot.render import Renderer
+    from bot.rendering.renderer import Renderer
 
     r = Renderer()
     return {"help_ja": r.render("ja", "help", is_staff=False), "help_ko": r.render("ko", "help", is_staff=False),
-            "slow_ja": r.label("ja", "tg_slow_down"), "sorry_ko": r.label("ko", "tg_sorry")}
+            "slow_ja": r.label("ja", "slow_down"), "sorry_ko": r.label("ko", "sorry")}
 
 
 def test_one_users_updates_are_handled_in_order(tmp_path: Path) -> None:
@@ -219,17 +205,17 @@ def test_photo_is_kept_by_file_id_and_downloaded_within_the_size_limit(tmp_path:
 
 
 def test_a_failing_update_gets_an_apology_in_the_users_language_and_others_carry_on(tmp_path: Path) -> None:
-    async def prepare() -> None:  # a conversation row the core cannot read
+    async def prepare() -> None:  # a damaged database: a question looks for open requests and fails
         store = await Store.open(tmp_path / "madoguchi.sqlite3")
-        await store.db.execute("INSERT INTO conversations VALUES ('telegram', '7070', '7070', '{broken', 0)")
+        await store.db.execute("ALTER TABLE requests RENAME TO requests_lost")
         await store.close()
 
     asyncio.run(prepare())
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
-        await fake.send_text(user(7070, "K", "ko"), "/help")
+        await fake.send_text(user(7070, "K", "ko"), "출강 신청 방법")
         [apology] = await fake.next_to(7070)
-        assert apology.text == label(bot, "ko", "tg_sorry")
+        assert apology.text == label(bot, "ko", "sorry")
         await fake.send_text(user(7071, "J", "ja"), "/help")
         [fine] = await fake.next_to(7071)
         assert fine.text == rendered(bot, "ja", "help", is_staff=False)

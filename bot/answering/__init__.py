@@ -1,0 +1,1 @@
+"""Answering questions from the curated knowledge base: topics, matching, text, evaluation."""

@@ -1,0 +1,1 @@
+"""The console channel: the terminal shell."""

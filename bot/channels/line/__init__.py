@@ -1,0 +1,1 @@
+"""The LINE channel (line-bot-sdk v3, async). Only this package imports linebot."""

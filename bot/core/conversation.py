@@ -1,0 +1,108 @@
+"""What the bot remembers of one conversation between messages, as typed objects.
+
+Core loads it before a handler runs and saves it afterwards when it changed, so every step of a
+form survives a restart. It is stored as JSON; the key names are those the bot has always
+written, so conversations saved by earlier versions load unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# A field answer as stored: text, a number, a list of option values or photos, or None if skipped.
+AnswerValue = Any
+
+
+@dataclass
+class FormProgress:
+    """One form being filled: where the user is and what they answered so far."""
+
+    kind: str
+    token: str  # the submission id, fixed when the form starts: a retried submit is no duplicate
+    lang: str
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+    at: str = ""  # a field name, or SUMMARY / PICK (handlers/form_flow.py)
+    editing: bool = False  # return to the summary after this field
+    picked: list[AnswerValue] = field(default_factory=list)  # photos or choices gathered so far
+    started: float = 0.0
+    touched: float = 0.0
+    switch_to: str | None = None  # another form the user asked for; they choose stay or switch
+    switch_typed: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": self.kind, "token": self.token, "lang": self.lang, "answers": self.answers, "at": self.at,
+            "editing": self.editing, "picked": self.picked, "started": self.started, "touched": self.touched,
+        }
+        if self.switch_to is not None:
+            data["switch_to"], data["switch_typed"] = self.switch_to, self.switch_typed
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FormProgress | None:
+        try:
+            return cls(
+                kind=str(data["kind"]), token=str(data["token"]), lang=str(data.get("lang", "")),
+                answers=dict(data.get("answers") or {}), at=str(data.get("at", "")),
+                editing=bool(data.get("editing", False)), picked=list(data.get("picked") or []),
+                started=float(data.get("started", 0.0)), touched=float(data.get("touched", 0.0)),
+                switch_to=data.get("switch_to"), switch_typed=str(data.get("switch_typed", "")),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None  # a damaged row loses the form, not the whole conversation
+
+
+@dataclass
+class Conversation:
+    """One (channel, chat, user)'s settings and progress."""
+
+    lang: str | None = None  # the user's own /lang choice; wins over everything else
+    seen_lang: str | None = None  # the language of their last message with letters
+    pending_question: str | None = None  # the last question we could not answer, for the staff form
+    replying_to: str | None = None  # after the "answer staff" button: the reference their next text answers
+    form: FormProgress | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key in ("lang", "seen_lang", "pending_question", "replying_to"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        if self.form is not None:
+            data["form"] = self.form.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Conversation:
+        try:
+            data = json.loads(text) if text else {}
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+
+        def text_or_none(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
+        form = data.get("form")
+        return cls(
+            lang=text_or_none("lang"), seen_lang=text_or_none("seen_lang"),
+            pending_question=text_or_none("pending_question"), replying_to=text_or_none("replying_to"),
+            form=FormProgress.from_json(form) if isinstance(form, dict) else None,
+        )
+
+    def prefill(self, name: str) -> str:
+        """A value a form field may start from (PREFILLS in bot/forms/model.py)."""
+        if name == "pending_question":
+            return self.pending_question or ""
+        return ""
+
+    def clear_prefill(self, name: str) -> None:
+        if name == "pending_question":
+            self.pending_question = None

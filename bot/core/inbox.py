@@ -1,0 +1,74 @@
+"""Where every channel hands in what people send, so that all channels behave alike.
+
+For each message: the flood limit (a user over `[channels] rate_limit_per_minute` is told once to
+slow down, and the extra messages are dropped before any database work), one user's messages in
+the order they came while other users run in parallel, the long button payloads looked up, the
+photo fetched, the core run, and its replies passed to the outbox inside the same turn, so one
+user's answers also go out in order. If handling fails, the user gets a short apology in their
+language instead of silence, and the log names the message by its id, never by what was typed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Callable
+
+from bot.channels.contract import Channel
+from bot.core.admission import RateLimiter, UserLocks
+from bot.core.messages import Address, Incoming, Reply
+from bot.core.outbox import Outbox
+from bot.core.routing import Core
+from bot.storage.payloads import PayloadTable
+
+log = logging.getLogger(__name__)
+
+
+class Inbox:
+    def __init__(self, core: Core, outbox: Outbox, payloads: PayloadTable, per_minute: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.core = core
+        self.outbox = outbox
+        self.payloads = payloads
+        self.limiter = RateLimiter(per_minute, clock)
+        self.locks = UserLocks()
+
+    async def receive(self, msg: Incoming, channel: Channel) -> None:
+        """Handle one message and deliver its replies; returns when they are sent."""
+        user = f"{msg.channel}:{msg.user_id}"
+        if not self.limiter.allow(user):
+            if self.limiter.first_refusal(user):
+                await self.locks.run(user, lambda: self._tell(msg, "slow_down"))
+            return
+        await self.locks.run(user, lambda: self._turn(msg, channel))
+
+    async def blocked(self, address: Address) -> None:
+        """A channel learnt that this person blocked the bot (Telegram: banned; LINE: unfollow)."""
+        await self.outbox.blocked(address)
+
+    async def _turn(self, msg: Incoming, channel: Channel) -> None:
+        try:
+            msg = await self._prepare(msg, channel)
+            replies = await self.core.handle(msg)
+        except Exception:  # noqa: BLE001 - whatever broke, the person hears back and the bot goes on
+            log.exception("handling %s message %s from %s:%s failed", msg.channel, msg.log_id or "-", msg.channel,
+                          msg.user_id)
+            await self._tell(msg, "sorry")
+            return
+        await self.outbox.deliver(replies, origin=msg)
+
+    async def _prepare(self, msg: Incoming, channel: Channel) -> Incoming:
+        """What the channel could not know without a wait: long payloads, the photo's copy."""
+        if msg.payload is not None:
+            payload = await self.payloads.decode(msg.payload)
+            if payload is not None and payload != msg.payload:
+                msg = dataclasses.replace(msg, payload=payload)
+        if msg.photo is not None and not msg.photo.saved_path:
+            msg = dataclasses.replace(msg, photo=await channel.fetch_photo(msg.photo))
+        return msg
+
+    async def _tell(self, msg: Incoming, label: str) -> None:
+        lang = await self.core.language_of(msg)
+        text = self.core.deps.renderer.label(lang, label)
+        await self.outbox.deliver([Reply(msg.address, text, lang=lang)], origin=msg)

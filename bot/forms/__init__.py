@@ -1,0 +1,1 @@
+"""Request forms declared as data (knowledge/forms/*.toml) and the validators of their fields."""

@@ -1,0 +1,1 @@
+"""Wording: jinja2 templates and short labels per language."""

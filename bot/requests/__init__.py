@@ -1,0 +1,1 @@
+"""The request queue: submitted requests, their references, status changes and audit, export."""

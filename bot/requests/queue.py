@@ -1,0 +1,299 @@
+"""The request queue: requests committed atomically with a human reference, plus their audit.
+
+Every change, staff reply, requester reply, note and refused attempt is written to
+request_events in the same transaction as the change itself, with who did it and when.
+Status rules: new -> claimed -> answered -> closed; a requester's answer to a staff reply puts
+an answered request back to claimed (staff must act again); reopen -> claimed, or new if nobody
+has claimed it. Anything else is refused (Refused, with a reason the handlers put into words).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable
+
+import aiosqlite
+
+from bot.core.messages import ConversationKey
+from bot.requests.records import ERASED_ACTOR, REQUEST_COLUMNS, Event, NotFound, Refused, Request
+from bot.storage.store import Store
+
+# What an erasure blanks: the answers and who asked. Kind, status, channel, language and dates stay.
+_ERASE = "answers='{}', chat_id='', user_id='', awaiting_answer=0, unreachable=0, erased_at=?"
+# Event texts that may hold personal data; refusals and status changes carry none.
+_PERSONAL_EVENT_ACTIONS = ("reply", "requester_reply", "note", "submitted")
+
+Decide = Callable[[Request], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    ref: str
+    created: bool  # False when this token was already submitted (a retry after a crash)
+
+
+class RequestQueue:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def submit(self, *, token: str, kind: str, prefix: str, answers: dict[str, Any],
+                     requester: ConversationKey, lang: str) -> Submitted:
+        """Store one request in one transaction; returns only after COMMIT, so the caller may ack."""
+        now = self.clock()
+        year = time.gmtime(now).tm_year
+        async with self.store.transaction() as db:
+            # execute_fetchall: one trip to the database thread instead of three (execute, fetch, close)
+            rows = await db.execute_fetchall("SELECT ref FROM requests WHERE token=?", (token,))
+            if rows:
+                return Submitted(rows[0][0], created=False)
+            await db.execute(
+                "INSERT INTO ref_counters(prefix, year, last) VALUES (?, ?, 1) "
+                "ON CONFLICT(prefix, year) DO UPDATE SET last = last + 1",
+                (prefix, year),
+            )
+            seq = (await db.execute_fetchall("SELECT last FROM ref_counters WHERE prefix=? AND year=?",
+                                             (prefix, year)))[0][0]
+            ref = f"{prefix}-{year}-{seq:04d}"
+            cur = await db.execute(
+                "INSERT INTO requests(ref, token, kind, answers, channel, chat_id, user_id, lang, created_at, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (ref, token, kind, json.dumps(answers, ensure_ascii=False), *requester, lang, now, now),
+            )
+            await db.execute(
+                "INSERT INTO request_events(request_id, at, actor, action) VALUES (?,?,?,?)",
+                (cur.lastrowid, now, f"{requester.channel}:{requester.user_id}", "submitted"),
+            )
+        return Submitted(ref, created=True)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def get(self, ref: str, with_events: bool = False) -> Request | None:
+        request = await self._get(self.store.db, ref)
+        if request and with_events:
+            rows = await self.store.db.execute_fetchall(
+                "SELECT at, actor, action, text FROM request_events WHERE request_id=? ORDER BY id", (request.id,))
+            events = tuple(Event(*row) for row in rows)
+            request = replace(request, events=events)
+        return request
+
+    async def list(self, status: str | Iterable[str] | None = None, kind: str | None = None) -> list[Request]:
+        """Oldest first; `status` is one status or several."""
+        where, params = [], []
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            params += statuses
+        if kind is not None:
+            where.append("kind=?")
+            params.append(kind)
+        sql = f"SELECT {REQUEST_COLUMNS} FROM requests"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self.store.db.execute_fetchall(sql + " ORDER BY created_at, id", params)
+        return [Request.from_row(row) for row in rows]
+
+    async def kinds(self) -> list[str]:
+        rows = await self.store.db.execute_fetchall("SELECT DISTINCT kind FROM requests ORDER BY kind")
+        return [row[0] for row in rows]
+
+    async def for_requester(self, channel: str, user_id: str) -> list[Request]:
+        rows = await self.store.db.execute_fetchall(
+            f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND erased_at IS NULL "
+            "ORDER BY created_at, id", (channel, str(user_id)))
+        return [Request.from_row(row) for row in rows]
+
+    async def awaiting_answer(self, key: ConversationKey) -> Request | None:
+        """The latest request whose staff reply this requester has not answered yet, in this chat.
+
+        Asked before every free-text message, so it is one trip to the database thread."""
+        rows = await self.store.db.execute_fetchall(
+            f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND chat_id=? "
+            "AND awaiting_answer=1 AND status != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1",
+            (key.channel, key.user_id, key.chat_id))
+        return Request.from_row(rows[0]) if rows else None
+
+    # -- staff operations -----------------------------------------------------------------------
+
+    async def claim(self, ref: str, actor: str) -> Request:
+        def decide(r: Request) -> dict[str, Any]:
+            if r.status == "closed":
+                raise Refused("closed", r)
+            if r.assignee == actor and r.status != "new":
+                raise Refused("already_yours", r)
+            if r.status != "new":
+                raise Refused("already_claimed", r, by=r.assignee or "")
+            return {"status": "claimed", "assignee": actor}
+
+        return await self._change(ref, actor, "claimed", None, decide)
+
+    async def reply(self, ref: str, actor: str, text: str) -> Request:
+        """Staff text for the requester; the caller delivers it. Sets answered."""
+        def decide(r: Request) -> dict[str, Any]:
+            if r.status == "new":
+                raise Refused("not_claimed", r)
+            if r.status == "closed":
+                raise Refused("closed", r)
+            if r.erased_at:
+                raise Refused("erased", r)
+            return {"status": "answered", "awaiting_answer": 1}
+
+        return await self._change(ref, actor, "reply", text, decide)
+
+    async def note(self, ref: str, actor: str, text: str) -> Request:
+        """An internal note: staff only, never shown to the requester; allowed in any status."""
+        return await self._change(ref, actor, "note", text, lambda r: {})
+
+    async def close(self, ref: str, actor: str) -> Request:
+        def decide(r: Request) -> dict[str, Any]:
+            if r.status == "closed":
+                raise Refused("already_closed", r)
+            return {"status": "closed", "awaiting_answer": 0, "closed_at": self.clock()}
+
+        return await self._change(ref, actor, "closed", None, decide)
+
+    async def reopen(self, ref: str, actor: str) -> Request:
+        def decide(r: Request) -> dict[str, Any]:
+            if r.status != "closed":
+                raise Refused("not_closed", r)
+            return {"status": "claimed" if r.assignee else "new", "closed_at": None}
+
+        return await self._change(ref, actor, "reopened", None, decide)
+
+    async def refuse(self, ref: str, actor: str, attempt: str) -> Request | None:
+        """Record an attempt by someone not allowed (a non-staff /claim); None if no such request."""
+        async with self.store.transaction() as db:
+            request = await self._get(db, ref)
+            if request:
+                await _event(db, request.id, self.clock(), actor, "refused", attempt)
+        return request
+
+    # -- the requester's side -----------------------------------------------------------------
+
+    async def requester_reply(self, ref: str, requester: ConversationKey, text: str) -> Request:
+        """The requester answers back into the same request; staff must act again."""
+        def decide(r: Request) -> dict[str, Any]:
+            if not _belongs(r, requester):
+                raise Refused("not_yours", r)
+            if r.status == "closed":
+                raise Refused("closed", r)
+            status = "claimed" if r.status == "answered" else r.status
+            # writing to us again proves the requester can be reached
+            return {"status": status, "awaiting_answer": 0, "unreachable": 0}
+
+        return await self._change(ref, _actor(requester), "requester_reply", text, decide)
+
+    async def decline_answer(self, ref: str, requester: ConversationKey) -> Request:
+        """The requester has nothing to add to the staff reply: stop catching their next message."""
+        def decide(r: Request) -> dict[str, Any]:
+            if not _belongs(r, requester):
+                raise Refused("not_yours", r)
+            return {"awaiting_answer": 0}
+
+        return await self._change(ref, _actor(requester), "no_answer", None, decide)
+
+    async def mark_unreachable(self, channel: str, user_id: str) -> int:
+        """The channel cannot deliver to this requester (blocked the bot): flag only, nothing else."""
+        now = self.clock()
+        async with self.store.transaction() as db:
+            ids = await _ids(db, "channel=? AND user_id=? AND unreachable=0 AND erased_at IS NULL",
+                             (channel, str(user_id)))
+            for request_id in ids:
+                await db.execute("UPDATE requests SET unreachable=1 WHERE id=?", (request_id,))
+                await _event(db, request_id, now, "system", "unreachable", None)
+        return len(ids)
+
+    # -- privacy --------------------------------------------------------------------------------
+
+    async def forget(self, channel: str, user_id: str) -> int:
+        """Erase this requester's personal fields in all their requests, and their conversations."""
+        now = self.clock()
+        user_id = str(user_id)
+        async with self.store.transaction() as db:
+            ids = await _ids(db, "channel=? AND user_id=? AND erased_at IS NULL", (channel, user_id))
+            for request_id in ids:
+                await _erase(db, request_id, f"{channel}:{user_id}", now, ERASED_ACTOR, "forget")
+            await db.execute("DELETE FROM conversations WHERE channel=? AND user_id=?", (channel, user_id))
+            # notices kept for them until they next write: a private chat's id is its user's id
+            await db.execute("DELETE FROM pending_notices WHERE channel=? AND chat_id=?", (channel, user_id))
+        return len(ids)
+
+    async def purge(self, retention_days: int) -> int:
+        """Erase personal fields of requests closed more than retention_days ago."""
+        now = self.clock()
+        cutoff = now - retention_days * 86400
+        async with self.store.transaction() as db:
+            async with db.execute(
+                "SELECT id, channel, user_id FROM requests WHERE status='closed' AND closed_at < ? "
+                "AND erased_at IS NULL", (cutoff,),
+            ) as cur:
+                rows = await cur.fetchall()
+            for request_id, channel, user_id in rows:
+                await _erase(db, request_id, f"{channel}:{user_id}", now, "system",
+                             f"retention {retention_days} days")
+        return len(rows)
+
+    # -- the one way a request changes ------------------------------------------------------------
+
+    async def _change(self, ref: str, actor: str, action: str, text: str | None, decide: Decide) -> Request:
+        """Load, decide, update and audit in one transaction; a refusal is audited, then raised."""
+        now = self.clock()
+        refusal: Refused | None = None
+        async with self.store.transaction() as db:
+            request = await self._get(db, ref)
+            if request is None:
+                raise NotFound(ref)
+            try:
+                updates = decide(request)
+            except Refused as exc:
+                refusal = exc
+                await _event(db, request.id, now, actor, "refused", f"{action}: {exc.reason}")
+            else:
+                updates["updated_at"] = now
+                columns = ", ".join(f"{name}=?" for name in updates)
+                await db.execute(f"UPDATE requests SET {columns} WHERE id=?", (*updates.values(), request.id))
+                await _event(db, request.id, now, actor, action, text)
+                request = await self._get(db, ref)
+        if refusal:
+            raise refusal
+        assert request is not None
+        return request
+
+    @staticmethod
+    async def _get(db: aiosqlite.Connection, ref: str) -> Request | None:
+        rows = await db.execute_fetchall(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE ref=?", (ref,))
+        return Request.from_row(rows[0]) if rows else None
+
+
+def _actor(key: ConversationKey) -> str:
+    return f"{key.channel}:{key.user_id}"
+
+
+def _belongs(request: Request, key: ConversationKey) -> bool:
+    return (request.channel, request.user_id) == (key.channel, key.user_id) and not request.erased_at
+
+
+async def _event(db: aiosqlite.Connection, request_id: int, at: float, actor: str, action: str,
+                 text: str | None) -> None:
+    await db.execute(
+        "INSERT INTO request_events(request_id, at, actor, action, text) VALUES (?,?,?,?,?)",
+        (request_id, at, actor, action, text),
+    )
+
+
+async def _ids(db: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[int]:
+    async with db.execute(f"SELECT id FROM requests WHERE {where}", params) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def _erase(db: aiosqlite.Connection, request_id: int, requester: str, now: float, actor: str,
+                 why: str) -> None:
+    """Blank the personal fields, the texts of replies and notes, and the requester's id in the audit."""
+    await db.execute(f"UPDATE requests SET {_ERASE} WHERE id=?", (now, request_id))
+    marks = ",".join("?" * len(_PERSONAL_EVENT_ACTIONS))
+    await db.execute(f"UPDATE request_events SET text=NULL WHERE request_id=? AND action IN ({marks})",
+                     (request_id, *_PERSONAL_EVENT_ACTIONS))
+    await db.execute("UPDATE request_events SET actor=? WHERE request_id=? AND actor=?",
+                     (ERASED_ACTOR, request_id, requester))
+    await _event(db, request_id, now, actor, "erased", why)

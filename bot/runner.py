@@ -1,0 +1,122 @@
+"""`madoguchi run`: every channel enabled in config.toml, and the web server, in one process.
+
+The explicit wiring of channels: Telegram when [telegram] enabled, LINE when [line] enabled, each
+with its secrets from the environment (checked before anything else loads, so a missing token
+fails at once with exit status 2). SIGTERM or Ctrl-C stops them cleanly: the web server stops
+taking requests, each channel finishes what it took in, then the database is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import AsyncExitStack
+from typing import Mapping
+
+from bot.app import Answering, App, open_app
+from bot.channels.attachments import Attachments
+from bot.channels.contract import Channel
+from bot.channels.line.settings import LineSecrets, read_line_secrets
+from bot.channels.telegram.settings import TelegramSecrets, read_telegram_secrets
+from bot.config import Config
+from bot.server import WebServer
+from bot.settings import StartError
+
+log = logging.getLogger(__name__)
+
+
+def check_secrets(config: Config, env: Mapping[str, str]) -> tuple[TelegramSecrets | None, LineSecrets | None]:
+    if not config.telegram.enabled and not config.line.enabled:
+        raise StartError(f"no channel is enabled in {config.path}. Fix: set [telegram] enabled = true or "
+                         "[line] enabled = true. (`make shell` chats in the terminal without any.)")
+    telegram = read_telegram_secrets(config.telegram, env) if config.telegram.enabled else None
+    line = read_line_secrets(config.line, env) if config.line.enabled else None
+    return telegram, line
+
+
+def build_channels(app: App, telegram: TelegramSecrets | None, line: LineSecrets | None) -> list[Channel]:
+    """The platform packages are imported only for the channels that are enabled."""
+    config = app.config
+    attachments = Attachments(config.attachments_dir, config.max_photo_bytes)
+    channels: list[Channel] = []
+    if telegram is not None:
+        from bot.channels.telegram.channel import TelegramChannel
+
+        channels.append(TelegramChannel(config.telegram, telegram, app.inbox, app.payloads, attachments,
+                                        app.core.menu, config.staff_language))
+    if line is not None:
+        from bot.channels.line.channel import LineChannel
+
+        channels.append(LineChannel(config.line, line, app.inbox, app.payloads, attachments, config.server.public_url))
+    return channels
+
+
+class Service:
+    """Everything `madoguchi run` runs: `async with Service(config, env) as service:` (tests use it too)."""
+
+    def __init__(self, config: Config, env: Mapping[str, str], answering: Answering | None = None) -> None:
+        self.secrets = check_secrets(config, env)
+        self.config = config
+        self.answering = answering
+        self.stack = AsyncExitStack()
+        self.running: list[Channel] = []
+
+    async def __aenter__(self) -> Service:
+        try:
+            # closed in reverse: the web server first (no new webhook calls), then each channel
+            # finishes what it took in, then the store closes
+            self.app = await self.stack.enter_async_context(open_app(self.config, answering=self.answering))
+            self.stack.push_async_callback(self._stop_channels)
+            self.channels = build_channels(self.app, *self.secrets)
+            for channel in self.channels:
+                self.app.outbox.register(channel)
+            self.server = WebServer(self.config.server.listen, self.config.server.port,
+                                    [route for channel in self.channels for route in channel.web_routes()],
+                                    [channel.name for channel in self.channels])
+            await self.server.start()
+            self.stack.push_async_callback(self.server.stop)
+            for channel in self.channels:
+                await channel.start()
+                self.running.append(channel)
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
+        await self.stack.aclose()
+
+    async def _stop_channels(self) -> None:
+        for channel in reversed(self.running):
+            try:
+                await channel.stop()
+            except Exception:  # noqa: BLE001 - stop the others whatever one of them does
+                log.exception("channel %s did not stop cleanly", channel.name)
+        self.running.clear()
+
+
+async def serve(config: Config, env: Mapping[str, str], stop: asyncio.Event) -> None:
+    """Run until `stop` is set."""
+    async with Service(config, env):
+        await stop.wait()
+        log.info("stopping")
+
+
+def run(config: Config, env: Mapping[str, str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call is noise
+    check_secrets(config, env)  # before the knowledge base loads: the commonest first mistake
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(config, env, stop)
+
+    asyncio.run(main())
+    return 0

@@ -1,0 +1,133 @@
+"""The one object that owns the SQLite database.
+
+Schema changes are numbered migrations, each applied in its own transaction. The database runs in
+WAL mode with synchronous=FULL: once a commit returns, a SIGKILL or power cut cannot take it back,
+which is what lets us acknowledge a request only after its commit.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiosqlite
+
+from bot.core.conversation import Conversation
+from bot.core.messages import Address, ConversationKey
+from bot.storage.migrations import MIGRATIONS
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+        # One connection is shared by all coroutines: without this lock, another coroutine's
+        # statement could land inside our open transaction (and be rolled back with it).
+        self.write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE .. COMMIT under the write lock; ROLLBACK on any error."""
+        async with self.write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    @classmethod
+    async def open(cls, path: Path) -> "Store":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)  # we manage transactions
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=FULL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=10000")
+        store = cls(db, path)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def migrate(self) -> list[int]:
+        await self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)"
+        )
+        async with self.db.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        applied = []
+        for version, script in MIGRATIONS:
+            if version in done:
+                continue
+            async with self.transaction() as db:
+                for statement in _statements(script):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)", (version, time.time())
+                )
+            applied.append(version)
+        return applied
+
+    # -- conversations: language choice, last unanswered question, form in progress ----------
+
+    async def load_conversation(self, key: ConversationKey) -> Conversation:
+        # one round trip to aiosqlite's thread instead of three (execute, fetchone, close): this runs
+        # for every message
+        rows = await self.db.execute_fetchall(
+            "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key))
+        return Conversation.from_json(rows[0][0] if rows else None)
+
+    async def save_conversation(self, key: ConversationKey, state: Conversation) -> None:
+        async with self.write_lock:
+            await self.db.execute(
+                "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
+                "updated_at=excluded.updated_at",
+                (*key, state.to_json(), time.time()),
+            )
+
+    # -- button payloads too long for a channel's limit (bot/storage/payloads.py) ---------------
+
+    async def remember_payload(self, token: str, payload: str) -> None:
+        async with self.write_lock:
+            await self.db.execute(
+                "INSERT OR IGNORE INTO button_payloads(token, payload, created_at) VALUES (?,?,?)",
+                (token, payload, time.time()))
+
+    async def recall_payload(self, token: str) -> str | None:
+        rows = await self.db.execute_fetchall("SELECT payload FROM button_payloads WHERE token=?", (token,))
+        return str(rows[0][0]) if rows else None
+
+    # -- notices kept for someone who cannot be reached right now (bot/core/outbox.py) ------------
+
+    async def keep_notice(self, to: Address, reply: str, ref: str) -> None:
+        async with self.write_lock:
+            await self.db.execute(
+                "INSERT INTO pending_notices(channel, chat_id, reply, ref, created_at) VALUES (?,?,?,?,?)",
+                (to.channel, to.chat_id, reply, ref, time.time()))
+
+    async def pending_addresses(self) -> set[Address]:
+        rows = await self.db.execute_fetchall("SELECT DISTINCT channel, chat_id FROM pending_notices")
+        return {Address(row[0], row[1]) for row in rows}
+
+    async def pending_notices(self, to: Address) -> list[tuple[int, str]]:
+        """(id, reply as JSON), oldest first."""
+        rows = await self.db.execute_fetchall(
+            "SELECT id, reply FROM pending_notices WHERE channel=? AND chat_id=? ORDER BY id", (to.channel, to.chat_id))
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+    async def drop_notices(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        async with self.write_lock:
+            await self.db.execute(f"DELETE FROM pending_notices WHERE id IN ({','.join('?' * len(ids))})", ids)
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,49 @@
+"""The free-text route: what a typed message (or a photo) is, in order of precedence.
+
+1. An answer to a staff reply goes into that request (handlers/requester.py answer_back).
+2. With a form open, it is the answer to the open question (handlers/form_flow.py).
+3. A plain wish to apply ("出前講座を申し込みたい") starts the form of the topic it names.
+4. Otherwise it is a question for the knowledge base (handlers/answers.py).
+"""
+
+from __future__ import annotations
+
+from bot.answering.intent import wants_to_apply
+from bot.core.context import Context
+from bot.core.messages import Reply
+from handlers import answers, forms, requester
+from handlers import form_flow as flow
+
+
+def _kind_for_intent(ctx: Context, text: str) -> str | None:
+    match = ctx.deps.matcher.match(text)
+    candidates = [match.topic_id] if match.decision == "answer" else list(match.alternatives)
+    for topic_id in candidates:
+        topic = ctx.deps.knowledge.get(topic_id)
+        if topic and topic.request in ctx.deps.forms:
+            return topic.request
+    return None
+
+
+@forms.form_route
+async def on_text(ctx: Context) -> list[Reply]:
+    form, fs, notices = forms.active(ctx)
+    answered = await requester.answer_back(ctx, in_form=fs is not None and form is not None)
+    if answered is not None:
+        if fs is not None and form is not None:  # then back to the form being filled
+            forms.touch(ctx, fs)
+            answered = answered + [flow.ask(ctx, form, fs, note=ctx.label("form_continue"))]
+        return notices + answered
+    if fs is None or form is None:
+        if ctx.msg.payload is None and wants_to_apply(ctx.msg.text):
+            kind = _kind_for_intent(ctx, ctx.msg.text)
+            if kind:
+                return notices + forms.start(ctx, ctx.deps.forms[kind])
+        return notices + await answers.free_text(ctx)
+    fs.switch_to = None  # typing an answer means carrying on with this form
+    if ctx.msg.payload is not None:  # a button of a kind nobody routes
+        reply = flow.ask(ctx, form, fs, note=ctx.label("form_stale"))
+    else:
+        reply = flow.answer(ctx, form, fs)
+    forms.touch(ctx, fs)
+    return notices + [reply]
