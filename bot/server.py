@@ -14,6 +14,7 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20  # a webhook body is a few kilobytes; aiohttp answers 413 above this
+LINGER_SECONDS = 1.0
 
 
 class WebServer:
@@ -29,7 +30,9 @@ class WebServer:
         return web.json_response({"ok": True, "channels": self.names})
 
     async def start(self) -> None:
-        self.runner = web.AppRunner(self.app, access_log=None)
+        # lingering_time: after refusing an oversized body, read on for at most a second rather than
+        # aiohttp's ten, so an abusive upload neither holds a connection nor delays a shutdown
+        self.runner = web.AppRunner(self.app, access_log=None, lingering_time=LINGER_SECONDS)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.listen, self.port)
         await site.start()

@@ -93,3 +93,8 @@ async def with_bot(tmp_path: Path, body: Body, **telegram: Any) -> FakeTelegram:
 
 def run_bot(tmp_path: Path, body: Body, **telegram: Any) -> FakeTelegram:
     return asyncio.run(with_bot(tmp_path, body, **telegram))
+
+
+def channel_of(bot: RunningBot, name: str) -> Any:
+    [channel] = [c for c in bot.service.channels if c.name == name]
+    return channel

@@ -172,3 +172,93 @@ def test_a_forged_webhook_request_is_refused_and_nothing_is_processed(tmp_path: 
         assert len(fake.to_chat(7600)) == 1
 
     asyncio.run(main())
+
+
+def test_with_line_enabled_a_missing_secret_exits_2_naming_the_key_and_the_fix(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"line": {"enabled": "true"}})
+
+    async def main(env: dict[str, str]) -> tuple[int, str]:
+        proc = await run_cli(config, env)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        return proc.returncode, err.decode()
+
+    code, err = asyncio.run(main(bot_env(TELEGRAM_BOT_TOKEN=TOKEN)))
+    assert code == 2 and "LINE_CHANNEL_SECRET" in err and "[line] channel_secret_env" in err
+    assert "enabled = false" in err and "Traceback" not in err
+    code, err = asyncio.run(main(bot_env(TELEGRAM_BOT_TOKEN=TOKEN, LINE_CHANNEL_SECRET="s")))
+    assert code == 2 and "LINE_CHANNEL_ACCESS_TOKEN" in err and "[line] access_token_env" in err
+
+
+def test_with_no_channel_enabled_it_exits_2_and_says_what_to_set(tmp_path: Path) -> None:
+    config = write_config(tmp_path, enabled="false")
+
+    async def main() -> tuple[int, str]:
+        proc = await run_cli(config, bot_env())
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        return proc.returncode, err.decode()
+
+    code, err = asyncio.run(main())
+    assert code == 2 and "[telegram] enabled = true" in err and "[line] enabled = true" in err
+
+
+def test_one_process_serves_line_and_telegram_and_stops_on_sigterm(tmp_path: Path) -> None:
+    from fake_line import ACCESS_TOKEN, CHANNEL_SECRET, FakeLine, user_id
+
+    port = free_port()
+
+    async def main() -> tuple[int, str, dict]:
+        tg, line = FakeTelegram(), FakeLine()
+        tg_url, line_url = await tg.start(), await line.start()
+        config = write_config(tmp_path, {"line": {"enabled": "true", "api_base_url": json.dumps(line_url)},
+                                         "server": {"port": str(port)}}, base_url=json.dumps(tg_url))
+        env = bot_env(TELEGRAM_BOT_TOKEN=TOKEN, LINE_CHANNEL_SECRET=CHANNEL_SECRET,
+                      LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN)
+        proc = await run_cli(config, env)
+        try:
+            async with aiohttp.ClientSession() as http:
+                health: dict = {}
+                for _ in range(300):  # until the server listens
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                            health = await resp.json()
+                            break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.05)
+            await tg.send_text(user(7520, "U", "ja"), "/start")
+            [greeting] = await tg.next_to(7520)
+            status, _ = await line.post_events(f"http://127.0.0.1:{port}/line/webhook",
+                                               [line.text_event(user_id(7521), "JETプログラムとは？")])
+            assert status == 200 and line.to_chat(user_id(7521))[0].via == "reply"
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+            await tg.stop()
+            await line.stop()
+        return proc.returncode, err.decode(), health
+
+    code, err, health = asyncio.run(main())
+    assert code == 0, err
+    assert sorted(health["channels"]) == ["line", "telegram"]
+    assert "stopping" in err and "Traceback" not in err
+    assert not (tmp_path / "db.sqlite3-wal").exists()  # the store was closed cleanly
+
+
+def test_a_refused_line_token_exits_2_naming_its_variable(tmp_path: Path) -> None:
+    from fake_line import CHANNEL_SECRET, FakeLine
+
+    async def main() -> tuple[int, str]:
+        line = FakeLine()
+        url = await line.start()
+        config = write_config(tmp_path, {"line": {"enabled": "true", "api_base_url": json.dumps(url)},
+                                         "telegram": {"enabled": "false"}})
+        proc = await run_cli(config, bot_env(LINE_CHANNEL_SECRET=CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN="wrong"))
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), 30)
+        finally:
+            await line.stop()
+        return proc.returncode, err.decode()
+
+    code, err = asyncio.run(main())
+    assert code == 2 and "LINE_CHANNEL_ACCESS_TOKEN" in err and "401" in err

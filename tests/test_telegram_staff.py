@@ -215,3 +215,62 @@ def test_blocking_the_bot_marks_the_requester_unreachable_from_the_membership_up
     run(tmp_path, body)
     assert db_row(tmp_path, "SELECT status, unreachable FROM requests") == ("new", 1)
 
+
+
+def test_a_non_staff_member_pressing_claim_in_the_group_gets_a_pop_up_only_they_see(tmp_path: Path) -> None:
+    stranger = user(7310, "Lee", "ko")
+
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        _, ref = await fill_lecture_form(bot, Officer(fake))
+        [notice] = await fake.wait_for(lambda s: s.chat_id == STAFF_CHAT and ref in s.text)
+        mark, calls = fake.mark(), len(fake.calls)
+        await fake.press(stranger, notice, notice.button(label(bot, "ja", "form_claim")))
+        [answer] = await _wait_call(fake, "answerCallbackQuery", after=calls)
+        assert answer.params["show_alert"] is True
+        assert answer.params["text"] == bot.core.deps.renderer.render("ko", "staff_only")[:200]
+        # nothing said to the whole group, and the request is still unclaimed
+        await fake.send_text(STAFF, "/queue", chat_id=STAFF_CHAT)
+        [listing] = await fake.next_to(STAFF_CHAT, mark)
+        assert ref in listing.text
+        assert db_row(tmp_path, "SELECT status FROM requests") == ("new",)
+
+    run(tmp_path, body)
+
+
+def test_a_form_steps_buttons_are_removed_once_the_step_is_over(tmp_path: Path) -> None:
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        officer = Officer(fake)
+        answer = await officer.say("출장 강좌에 대해 알려 주세요")
+        q = await officer.press(answer, label(bot, "ko", "apply"))
+        for text in ["서울대학교", "일본어학과", "김민준", "kim@snu.ac.kr", "2027-05-10"]:
+            q = await officer.say(text)
+        assert q.buttons  # the format question: its options as buttons
+        edits = len(fake.edits)
+        nxt = await officer.press(q, "대면")
+        assert "(7/9)" in nxt.text
+        [removed] = fake.edits[edits:]
+        assert removed.params["message_id"] == q.params["_message_id"] and not removed.params.get("reply_markup")
+        # an answer's own buttons (related topics, apply) are not a step: they stay
+        assert all(e.params["message_id"] != answer.params["_message_id"] for e in fake.edits)
+
+    run(tmp_path, body)
+
+
+def test_staff_notices_use_the_configured_staff_language(tmp_path: Path) -> None:
+    async def body(fake: FakeTelegram, bot: RunningBot) -> None:
+        _, ref = await fill_lecture_form(bot, Officer(fake))
+        [notice] = await fake.wait_for(lambda s: s.chat_id == STAFF_CHAT and ref in s.text)
+        assert notice.button(label(bot, "en", "form_claim")) and notice.button(label(bot, "en", "btn_close"))
+        title = bot.core.deps.forms["lecture"].title["en"]
+        assert notice.text.startswith(f"🆕 New request {ref}: {title}")  # the officer wrote in Korean
+
+    run(tmp_path, body, staff_language="en")
+
+
+async def _wait_call(fake: FakeTelegram, method: str, after: int) -> list[Any]:
+    for _ in range(200):
+        found = [c for c in fake.calls[after:] if c.method == method]
+        if found:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no {method} call")
