@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: shell test bench install
+.PHONY: shell test check bench install
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,14 @@ install: $(BIN)/.installed
 shell: $(BIN)/.installed
 	$(BIN)/madoguchi shell
 
-test: $(BIN)/.installed
+# lint, format and types first: they take seconds and say exactly where
+check: $(BIN)/.installed
+	$(BIN)/ruff check bot handlers
+	$(BIN)/ruff format --check bot handlers
+	$(BIN)/mypy
 	$(BIN)/madoguchi kb check
+
+test: check
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed

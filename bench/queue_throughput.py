@@ -98,7 +98,9 @@ async def queue_run(config, users: int, per_user: int) -> dict:
                                             answers=ANSWERS, requester=key, lang="ja")
             latencies.append(time.perf_counter() - t0)
 
-    async with open_app(config) as core:
+    async with open_app(config) as app:
+
+        core = app.core
         await warm_up(core)
         start = time.perf_counter()
         await asyncio.gather(*(submitter(core, u) for u in range(users)))
@@ -127,7 +129,9 @@ async def core_run(config, users: int, rounds: int) -> dict:
         latencies.append(time.perf_counter() - t0)
         assert any(r.to.channel == "staff" for r in replies), replies[0].text
 
-    async with open_app(config) as core:
+    async with open_app(config) as app:
+
+        core = app.core
         await warm_up(core)
         for _ in range(rounds):
             await asyncio.gather(*(fill(core, str(u)) for u in range(users)))

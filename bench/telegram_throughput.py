@@ -9,9 +9,10 @@ python-telegram-bot Application polling it. Three bots, in the same run, each ro
              sends the text back. Nothing goes through python-telegram-bot and this server faster.
   echo-pool  the same echo bot with Madoguchi's sending pool ([telegram] connection_pool_size):
              how much of Madoguchi's figure is that setting rather than its own code.
-  madoguchi  `madoguchi run`'s serve() with the shipped config.toml: rate limit and per-user
-             ordering, the adapter, Core.handle (conversation load, language, matching,
-             templates, conversation save in SQLite), inline keyboards, JSON sendMessage.
+  madoguchi  `madoguchi run`'s Service with the shipped config.toml (LINE off): the channel, the
+             inbox (rate limit, per-user ordering), Core.handle (conversation load, language,
+             matching, templates, conversation save in SQLite), the outbox, inline keyboards,
+             JSON sendMessage.
 
 100 simulated users each ask free-text questions (from tests/eval/questions.jsonl; a third of
 the users in each of ja, ko, en, each user in their own language) in a closed loop: a user sends
@@ -46,8 +47,9 @@ from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.app import open_app  # noqa: E402
-from bot.channels.telegram.application import MAX_CONCURRENT_UPDATES, Secrets, api_urls, serve  # noqa: E402
+from bot.channels.telegram.application import MAX_CONCURRENT_UPDATES, api_urls  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from bot.runner import Service  # noqa: E402
 from fake_telegram import TOKEN, FakeTelegram, Sent, user  # noqa: E402
 
 Runner = Callable[[FakeTelegram, asyncio.Event, asyncio.Event], Awaitable[None]]
@@ -90,11 +92,13 @@ def madoguchi_bot(tmp: Path) -> Runner:
     async def run(fake: FakeTelegram, stop: asyncio.Event, started: asyncio.Event) -> None:
         base = load_config(ROOT / "config.toml")
         db = tmp / f"bench-{time.monotonic_ns()}.sqlite3"
-        tg = dataclasses.replace(base.telegram, base_url=fake.base_url, base_file_url="",
-                                 rate_limit_per_minute=10_000)
-        config = dataclasses.replace(base, database=db, attachments_dir=tmp / "attachments", telegram=tg)
-        async with open_app(config) as core:
-            await serve(core, Secrets(TOKEN), stop, started)
+        tg = dataclasses.replace(base.telegram, base_url=fake.base_url, base_file_url="")
+        config = dataclasses.replace(base, database=db, attachments_dir=tmp / "attachments", telegram=tg,
+                                     rate_limit_per_minute=10_000, line=dataclasses.replace(base.line, enabled=False),
+                                     server=dataclasses.replace(base.server, port=0))
+        async with Service(config, {"TELEGRAM_BOT_TOKEN": TOKEN}):
+            started.set()
+            await stop.wait()
     return run
 
 
@@ -169,7 +173,8 @@ async def core_only(tmp: Path, texts: list[str], users: int, count: int) -> dict
         pool = by_lang[u % 3]
         return Incoming("telegram", str(u), str(u), text=pool[(i // users) % len(pool)])
 
-    async with open_app(config) as core:
+    async with open_app(config) as app:
+        core = app.core
         for i in range(50):
             await core.handle(message(i))
         t0 = time.perf_counter()

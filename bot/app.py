@@ -7,9 +7,9 @@ queue; the core with its routes; and the inbox and outbox that every channel tal
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable
 
 from bot.answering.knowledge import KnowledgeBase, load_knowledge
 from bot.answering.matcher import Matcher
@@ -67,8 +67,9 @@ class App:
 
 
 @asynccontextmanager
-async def open_app(config: Config, clock: Callable[[], float] = time.time,
-                   answering: Answering | None = None) -> AsyncIterator[App]:
+async def open_app(
+    config: Config, clock: Callable[[], float] = time.time, answering: Answering | None = None
+) -> AsyncIterator[App]:
     """clock: the wall clock, replaceable in tests (form expiry, "date in the past", timestamps).
 
     answering: a knowledge base and matcher already built for this config (tests share one).
@@ -78,8 +79,16 @@ async def open_app(config: Config, clock: Callable[[], float] = time.time,
     store = await Store.open(config.database)
     try:
         requests = RequestQueue(store, clock)
-        deps = Deps(config=config, store=store, knowledge=answering.knowledge, matcher=answering.matcher,
-                    renderer=Renderer(), forms=forms, requests=requests, clock=clock)
+        deps = Deps(
+            config=config,
+            store=store,
+            knowledge=answering.knowledge,
+            matcher=answering.matcher,
+            renderer=Renderer(),
+            forms=forms,
+            requests=requests,
+            clock=clock,
+        )
         core = Core(deps, build_routes())
         outbox = Outbox(store, requests)
         await outbox.open()

@@ -2,6 +2,7 @@
 
 Secrets never live in the file: bot tokens come from environment variables only.
 """
+
 from __future__ import annotations
 
 import os
@@ -95,10 +96,14 @@ def load_config(path: Path) -> Config:
     answer = r.number("matching.answer_threshold", 0.0, 1.0, "a number between 0 and 1, e.g. 0.5")
     suggest = r.number("matching.suggest_threshold", 0.0, 1.0, "a number between 0 and 1, e.g. 0.3")
     if suggest > answer:
-        raise r.fail("matching.suggest_threshold", f"({suggest}) is above answer_threshold ({answer})",
-                      "make suggest_threshold at most answer_threshold")
-    matching = MatchingConfig(answer, suggest,
-                              r.number("matching.max_suggestions", 1, 3, "an integer from 1 to 3", int))
+        raise r.fail(
+            "matching.suggest_threshold",
+            f"({suggest}) is above answer_threshold ({answer})",
+            "make suggest_threshold at most answer_threshold",
+        )
+    matching = MatchingConfig(
+        answer, suggest, r.number("matching.max_suggestions", 1, 3, "an integer from 1 to 3", int)
+    )
 
     popular = r.get("start.popular_topics", list, 'a list of topic ids, e.g. ["seoul.lecture"]')
     if not all(isinstance(t, str) for t in popular):
@@ -106,8 +111,9 @@ def load_config(path: Path) -> Config:
 
     staff = r.get("staff.user_ids", list, 'a list of "channel:user" strings, e.g. ["console:1", "telegram:123456789"]')
 
-    staff_language = r.optional("staff.language", str, default_language,
-                                "the language of notices in the staff groups: ja, ko or en")
+    staff_language = r.optional(
+        "staff.language", str, default_language, "the language of notices in the staff groups: ja, ko or en"
+    )
     if staff_language not in LANGUAGES:
         raise r.fail("staff.language", f"is '{staff_language}'", "use one of ja, ko, en")
     server = ServerConfig(
@@ -126,14 +132,17 @@ def load_config(path: Path) -> Config:
         default_language=default_language,
         matching=matching,
         popular_topics=tuple(popular),
-        forms=FormsConfig(r.number("forms.expire_minutes", 1, 60 * 24 * 365,
-                                   "minutes after which an unfinished form expires", int)),
-        privacy=PrivacyConfig(r.number("privacy.retention_days", 1, 36500,
-                                       "days to keep closed requests' personal data", int)),
+        forms=FormsConfig(
+            r.number("forms.expire_minutes", 1, 60 * 24 * 365, "minutes after which an unfinished form expires", int)
+        ),
+        privacy=PrivacyConfig(
+            r.number("privacy.retention_days", 1, 36500, "days to keep closed requests' personal data", int)
+        ),
         staff_ids=frozenset(str(s) for s in staff),
         staff_language=staff_language,
-        rate_limit_per_minute=r.number("channels.rate_limit_per_minute", 1, 10_000,
-                                       "messages one user may send per minute, e.g. 20", int),
+        rate_limit_per_minute=r.number(
+            "channels.rate_limit_per_minute", 1, 10_000, "messages one user may send per minute, e.g. 20", int
+        ),
         max_photo_bytes=r.number("storage.max_photo_bytes", 1, 50_000_000, "a size in bytes, e.g. 10000000", int),
         server=server,
         telegram=read_telegram(r),

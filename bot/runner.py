@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
-from typing import Mapping
 
 from bot.app import Answering, App, open_app
 from bot.channels.attachments import Attachments
@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 
 def check_secrets(config: Config, env: Mapping[str, str]) -> tuple[TelegramSecrets | None, LineSecrets | None]:
     if not config.telegram.enabled and not config.line.enabled:
-        raise StartError(f"no channel is enabled in {config.path}. Fix: set [telegram] enabled = true or "
-                         "[line] enabled = true. (`make shell` chats in the terminal without any.)")
+        raise StartError(
+            f"no channel is enabled in {config.path}. Fix: set [telegram] enabled = true or "
+            "[line] enabled = true. (`make shell` chats in the terminal without any.)"
+        )
     telegram = read_telegram_secrets(config.telegram, env) if config.telegram.enabled else None
     line = read_line_secrets(config.line, env) if config.line.enabled else None
     return telegram, line
@@ -43,8 +45,11 @@ def build_channels(app: App, telegram: TelegramSecrets | None, line: LineSecrets
     if telegram is not None:
         from bot.channels.telegram.channel import TelegramChannel
 
-        channels.append(TelegramChannel(config.telegram, telegram, app.inbox, app.payloads, attachments,
-                                        app.core.menu, config.staff_language))
+        channels.append(
+            TelegramChannel(
+                config.telegram, telegram, app.inbox, app.payloads, attachments, app.core.menu, config.staff_language
+            )
+        )
     if line is not None:
         from bot.channels.line.channel import LineChannel
 
@@ -71,9 +76,12 @@ class Service:
             self.channels = build_channels(self.app, *self.secrets)
             for channel in self.channels:
                 self.app.outbox.register(channel)
-            self.server = WebServer(self.config.server.listen, self.config.server.port,
-                                    [route for channel in self.channels for route in channel.web_routes()],
-                                    [channel.name for channel in self.channels])
+            self.server = WebServer(
+                self.config.server.listen,
+                self.config.server.port,
+                [route for channel in self.channels for route in channel.web_routes()],
+                [channel.name for channel in self.channels],
+            )
             await self.server.start()
             self.stack.push_async_callback(self.server.stop)
             for channel in self.channels:

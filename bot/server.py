@@ -7,7 +7,7 @@ port behind one reverse proxy. The route list is built in bot/runner.py from the
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from aiohttp import web
 

@@ -50,10 +50,11 @@ class SettingsReader:
 
     def optional(self, key: str, kind: type[T], default: T, fix: str) -> T:
         found, value = self._lookup(key)
-        return default if not found else self._check(key, value, kind, fix)  # type: ignore[no-any-return]
+        return default if not found else self._check(key, value, kind, fix)
 
-    def number(self, key: str, low: float, high: float, fix: str, kind: type = float,
-               default: float | None = None) -> Any:
+    def number(
+        self, key: str, low: float, high: float, fix: str, kind: type = float, default: float | None = None
+    ) -> Any:
         found, _ = self._lookup(key)
         if not found and default is not None:
             return kind(default)

@@ -1,10 +1,11 @@
 """Free-text questions answered from the knowledge base, and the topic buttons under answers."""
+
 from __future__ import annotations
 
-from bot.core.context import Context
 from bot.answering.knowledge import Topic
-from bot.core.messages import Button, Reply
 from bot.answering.text import has_words
+from bot.core.context import Context
+from bot.core.messages import Button, Reply
 
 MAX_PENDING_CHARS = 4000
 
@@ -20,8 +21,9 @@ def popular_buttons(ctx: Context) -> list[Button]:
 
 def answer_reply(ctx: Context, topic: Topic) -> Reply:
     local = topic.local(ctx.lang)
-    text = ctx.render("answer", title=local.title, answer=local.answer,
-                      citation=ctx.deps.knowledge.citation(topic, ctx.lang))
+    text = ctx.render(
+        "answer", title=local.title, answer=local.answer, citation=ctx.deps.knowledge.citation(topic, ctx.lang)
+    )
     buttons = []
     if topic.request:
         buttons.append(Button(ctx.label("apply"), f"f:{topic.request}"))
@@ -41,7 +43,7 @@ async def free_text(ctx: Context) -> list[Reply]:
         return [ctx.say("no_words", popular_buttons(ctx))]
     match = ctx.deps.matcher.match(text)
     kb = ctx.deps.knowledge
-    if match.decision == "answer":
+    if match.decision == "answer" and match.topic_id is not None:  # an "answer" always names its topic
         ctx.state.pending_question = None
         return [answer_reply(ctx, kb.topics[match.topic_id])]
     if match.decision == "suggest":

@@ -1,4 +1,5 @@
 """/start, /help, /lang and unknown commands."""
+
 from __future__ import annotations
 
 from bot.config import LANGUAGES

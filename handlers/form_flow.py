@@ -3,6 +3,7 @@
 The whole position is a FormProgress in ctx.state.form (Core saves it after every step), so a
 restart resumes at the same question. `at` is a field name, SUMMARY or PICK (the field picker).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -16,7 +17,7 @@ from bot.forms.validators import Invalid, Valid, office_today, validate
 
 SUMMARY = "@summary"
 PICK = "@pick"
-SHOWN_CHARS = 300      # a long answer is cut in the summary; it is stored whole
+SHOWN_CHARS = 300  # a long answer is cut in the summary; it is stored whole
 STAFF_SHOWN_CHARS = 80
 
 
@@ -25,11 +26,28 @@ def now(ctx: Context) -> float:
 
 
 def new_state(ctx: Context, form: Form, prefill: dict[str, str]) -> FormProgress:
-    answers: dict[str, Any] = {f.name: prefill[f.prefill] for f in form.fields
-                               if f.prefill and prefill.get(f.prefill)}
+    answers: dict[str, Any] = {f.name: prefill[f.prefill] for f in form.fields if f.prefill and prefill.get(f.prefill)}
     at = next((f.name for f in form.fields if f.name not in answers), SUMMARY)
-    return FormProgress(kind=form.kind, token=uuid.uuid4().hex, lang=ctx.lang, answers=answers, at=at,
-                        started=now(ctx), touched=now(ctx))
+    return FormProgress(
+        kind=form.kind,
+        token=uuid.uuid4().hex,
+        lang=ctx.lang,
+        answers=answers,
+        at=at,
+        started=now(ctx),
+        touched=now(ctx),
+    )
+
+
+def current_field(form: Form, fs: FormProgress) -> Field:
+    """The field being asked: whenever fs.at is neither SUMMARY nor PICK it names one of the form's fields.
+
+    Only a form file edited under a form in progress (a field renamed or removed) breaks that;
+    there is no question to ask then, so it is an error, not a reply."""
+    f = form.field(fs.at)
+    if f is None:
+        raise LookupError(f"form {form.kind!r} has no field {fs.at!r} (its file changed under a form in progress?)")
+    return f
 
 
 def display(ctx: Context, f: Field, value: Any, limit: int = SHOWN_CHARS) -> str:
@@ -57,8 +75,10 @@ def rows(ctx: Context, form: Form, answers: dict[str, Any], limit: int = SHOWN_C
 
 def _field_buttons(ctx: Context, f: Field, fs: FormProgress) -> list[Button]:
     mark = ctx.label("form_checked")
-    buttons = [Button((mark if o.value in fs.picked else "") + o.label[ctx.lang], f"fm:c:{f.name}:{o.value}")
-               for o in f.options]
+    buttons = [
+        Button((mark if o.value in fs.picked else "") + o.label[ctx.lang], f"fm:c:{f.name}:{o.value}")
+        for o in f.options
+    ]
     if (f.type == "photo" and f.multiple) or f.type == "choices":
         buttons.append(Button(ctx.label("form_done"), "fm:done"))
     if f.name in fs.answers and not fs.picked:
@@ -72,8 +92,7 @@ def _field_buttons(ctx: Context, f: Field, fs: FormProgress) -> list[Button]:
     return buttons
 
 
-def ask(ctx: Context, form: Form, fs: FormProgress, *, intro: bool = False, error: str = "",
-        note: str = "") -> Reply:
+def ask(ctx: Context, form: Form, fs: FormProgress, *, intro: bool = False, error: str = "", note: str = "") -> Reply:
     """The current step again: a question, the summary or the field picker."""
     if fs.at == SUMMARY:
         return summary(ctx, form, fs, note=note or error)
@@ -81,25 +100,43 @@ def ask(ctx: Context, form: Form, fs: FormProgress, *, intro: bool = False, erro
         buttons = [Button(f.label[ctx.lang], f"fm:e:{f.name}") for f in form.fields]
         buttons.append(Button(ctx.label("form_to_summary"), "fm:summary"))
         return ctx.say("form_pick", buttons, transient=True, title=form.title[ctx.lang], note=note or error)
-    f = form.field(fs.at)
+    f = current_field(form, fs)
     number = form.index(f.name) + 1
     current = display(ctx, f, fs.answers[f.name]) if f.name in fs.answers else ""
     prefilled = ""
     if intro:
-        prefilled = "\n".join(display(ctx, p, fs.answers[p.name]) for p in form.fields
-                              if p.prefill and p.name in fs.answers)
-    return ctx.say("form_question", _field_buttons(ctx, f, fs), transient=True, title=form.title[ctx.lang],
-                   intro=intro, number=number, total=len(form.fields), prompt=f.prompt[ctx.lang],
-                   hint=f.hint[ctx.lang], optional=f.optional, current=current, error=error, note=note,
-                   picked=display(ctx, f, fs.picked) if fs.picked else "", prefilled=prefilled,
-                   editing=fs.editing)
+        prefilled = "\n".join(
+            display(ctx, p, fs.answers[p.name]) for p in form.fields if p.prefill and p.name in fs.answers
+        )
+    return ctx.say(
+        "form_question",
+        _field_buttons(ctx, f, fs),
+        transient=True,
+        title=form.title[ctx.lang],
+        intro=intro,
+        number=number,
+        total=len(form.fields),
+        prompt=f.prompt[ctx.lang],
+        hint=f.hint[ctx.lang],
+        optional=f.optional,
+        current=current,
+        error=error,
+        note=note,
+        picked=display(ctx, f, fs.picked) if fs.picked else "",
+        prefilled=prefilled,
+        editing=fs.editing,
+    )
 
 
 def summary(ctx: Context, form: Form, fs: FormProgress, note: str = "") -> Reply:
-    buttons = [Button(ctx.label("form_submit"), "fm:submit"), Button(ctx.label("form_edit"), "fm:edit"),
-               Button(ctx.label("form_cancel"), "fm:cancel")]
-    return ctx.say("form_summary", buttons, transient=True, title=form.title[ctx.lang], rows=rows(ctx, form, fs.answers),
-                   note=note)
+    buttons = [
+        Button(ctx.label("form_submit"), "fm:submit"),
+        Button(ctx.label("form_edit"), "fm:edit"),
+        Button(ctx.label("form_cancel"), "fm:cancel"),
+    ]
+    return ctx.say(
+        "form_summary", buttons, transient=True, title=form.title[ctx.lang], rows=rows(ctx, form, fs.answers), note=note
+    )
 
 
 def error_text(ctx: Context, f: Field, problem: Invalid) -> str:
@@ -130,7 +167,7 @@ def answer(ctx: Context, form: Form, fs: FormProgress) -> Reply:
     msg = ctx.msg
     if fs.at in (SUMMARY, PICK):
         return ask(ctx, form, fs, note=ctx.label("form_use_buttons"))
-    f = form.field(fs.at)
+    f = current_field(form, fs)
     result = validate(f, msg.text, msg.photo, office_today(now(ctx)))
     if isinstance(result, Invalid):
         return ask(ctx, form, fs, error=error_text(ctx, f, result))
@@ -158,7 +195,7 @@ def choose(ctx: Context, form: Form, fs: FormProgress, arg: str) -> Reply:
 
 
 def done(ctx: Context, form: Form, fs: FormProgress) -> Reply:
-    """"Done" after sending photos or ticking several choices."""
+    """ "Done" after sending photos or ticking several choices."""
     f = form.field(fs.at) if fs.at not in (SUMMARY, PICK) else None
     if f is None or f.type not in ("photo", "choices"):
         return ask(ctx, form, fs, note=ctx.label("form_stale"))
@@ -205,7 +242,7 @@ def back(ctx: Context, form: Form, fs: FormProgress) -> Reply:
 
 
 def edit(ctx: Context, form: Form, fs: FormProgress, name: str) -> Reply:
-    """"Edit a field": first the picker, then that field, then back to the summary."""
+    """ "Edit a field": first the picker, then that field, then back to the summary."""
     if fs.at not in (SUMMARY, PICK):
         return ask(ctx, form, fs, note=ctx.label("form_stale"))
     if not name:

@@ -6,11 +6,13 @@ user plainly asks to apply (handlers/text.py). While a form is open, free text a
 any other command or button is answered and then the open question is asked again
 (keep_form_in_view).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bot.core.context import Context, Handler, Route
 from bot.core.conversation import FormProgress
@@ -38,8 +40,18 @@ def active(ctx: Context) -> tuple[Form | None, FormProgress | None, list[Reply]]
         return None, None, [ctx.say("form_gone")]
     if flow.now(ctx) - fs.touched > ctx.deps.config.forms.expire_minutes * 60:
         ctx.state.form = None
-        return None, None, [ctx.say("form_expired", title=form.title[ctx.lang], command=form.command or "",
-                                    minutes=ctx.deps.config.forms.expire_minutes)]
+        return (
+            None,
+            None,
+            [
+                ctx.say(
+                    "form_expired",
+                    title=form.title[ctx.lang],
+                    command=form.command or "",
+                    minutes=ctx.deps.config.forms.expire_minutes,
+                )
+            ],
+        )
     # The form keeps its language: an e-mail address or a Korean university's name typed into a
     # Japanese form must not switch it. Only /lang does.
     lang = ctx.state.lang or fs.lang or ctx.lang
@@ -71,10 +83,21 @@ def start(ctx: Context, new: Form, typed: str = "") -> list[Reply]:
         # Never drop answers silently: the user chooses.
         fs.switch_to, fs.switch_typed = new.kind, typed
         answered = sum(1 for f in form.fields if f.name in fs.answers)
-        buttons = [Button(ctx.label("form_stay", title=form.title[ctx.lang]), "fm:stay"),
-                   Button(ctx.label("form_switch", title=new.title[ctx.lang]), f"fm:switch:{new.kind}")]
-        return notices + [ctx.say("form_switch", buttons, transient=True, current=form.title[ctx.lang],
-                                  new=new.title[ctx.lang], answered=answered, total=len(form.fields))]
+        buttons = [
+            Button(ctx.label("form_stay", title=form.title[ctx.lang]), "fm:stay"),
+            Button(ctx.label("form_switch", title=new.title[ctx.lang]), f"fm:switch:{new.kind}"),
+        ]
+        return notices + [
+            ctx.say(
+                "form_switch",
+                buttons,
+                transient=True,
+                current=form.title[ctx.lang],
+                new=new.title[ctx.lang],
+                answered=answered,
+                total=len(form.fields),
+            )
+        ]
     fs = flow.new_state(ctx, new, _prefill(ctx, new, typed))
     ctx.state.form = fs
     return notices + [flow.ask(ctx, new, fs, intro=True)]
@@ -82,9 +105,10 @@ def start(ctx: Context, new: Form, typed: str = "") -> list[Reply]:
 
 # -- routes ----------------------------------------------------------------------------------
 
+
 @form_route
 async def on_start_button(ctx: Context) -> list[Reply]:
-    """"f:<kind>" under a topic's answer."""
+    """ "f:<kind>" under a topic's answer."""
     form = ctx.deps.forms.get(ctx.payload_arg)
     if form is None:
         return [ctx.say("form_gone")]
@@ -93,7 +117,7 @@ async def on_start_button(ctx: Context) -> list[Reply]:
 
 @form_route
 async def on_ask_button(ctx: Context) -> list[Reply]:
-    """"ask": pass the question the bot could not answer to the staff, through the question form."""
+    """ "ask": pass the question the bot could not answer to the staff, through the question form."""
     form = next((f for f in ctx.deps.forms.values() if any(x.prefill for x in f.fields)), None)
     if form is None:
         return [ctx.say("form_gone")]
@@ -145,7 +169,7 @@ async def cancel(ctx: Context) -> list[Reply]:
 
 @form_route
 async def on_form_button(ctx: Context) -> list[Reply]:
-    """"fm:<action>[:<arg>]", the buttons under questions, the summary and the switch question."""
+    """ "fm:<action>[:<arg>]", the buttons under questions, the summary and the switch question."""
     action, _, arg = ctx.payload_arg.partition(":")
     form, fs, notices = active(ctx)
     if fs is None or form is None:
@@ -167,10 +191,16 @@ async def on_form_button(ctx: Context) -> list[Reply]:
         reply = flow.ask(ctx, form, fs)
     else:
         fs.switch_to = None
-        steps = {"c": lambda: flow.choose(ctx, form, fs, arg), "e": lambda: flow.edit(ctx, form, fs, arg),
-                 "edit": lambda: flow.edit(ctx, form, fs, ""), "keep": lambda: flow.keep(ctx, form, fs),
-                 "skip": lambda: flow.skip(ctx, form, fs), "back": lambda: flow.back(ctx, form, fs),
-                 "done": lambda: flow.done(ctx, form, fs), "summary": lambda: flow.to_summary(ctx, form, fs)}
+        steps = {
+            "c": lambda: flow.choose(ctx, form, fs, arg),
+            "e": lambda: flow.edit(ctx, form, fs, arg),
+            "edit": lambda: flow.edit(ctx, form, fs, ""),
+            "keep": lambda: flow.keep(ctx, form, fs),
+            "skip": lambda: flow.skip(ctx, form, fs),
+            "back": lambda: flow.back(ctx, form, fs),
+            "done": lambda: flow.done(ctx, form, fs),
+            "summary": lambda: flow.to_summary(ctx, form, fs),
+        }
         step = steps.get(action)
         reply = step() if step else flow.ask(ctx, form, fs, note=ctx.label("form_stale"))
     touch(ctx, fs)
@@ -180,34 +210,47 @@ async def on_form_button(ctx: Context) -> list[Reply]:
 async def _submit(ctx: Context, form: Form, fs: FormProgress) -> list[Reply]:
     if fs.at != SUMMARY or any(f.name not in fs.answers for f in form.fields):
         touch(ctx, fs)
-        return [flow.to_summary(ctx, form, fs) if fs.at == SUMMARY
-                else flow.ask(ctx, form, fs, note=ctx.label("form_stale"))]
+        return [
+            flow.to_summary(ctx, form, fs)
+            if fs.at == SUMMARY
+            else flow.ask(ctx, form, fs, note=ctx.label("form_stale"))
+        ]
     answers_ = {f.name: fs.answers[f.name] for f in form.fields}
     # The token was fixed when the form started: if we die after the commit but before the state
     # is saved, pressing "submit" again returns the same reference instead of a second request.
-    submitted = await ctx.deps.requests.submit(token=fs.token, kind=form.kind, prefix=form.prefix,
-                                               answers=answers_, requester=ctx.msg.key, lang=ctx.lang)
+    submitted = await ctx.deps.requests.submit(
+        token=fs.token, kind=form.kind, prefix=form.prefix, answers=answers_, requester=ctx.msg.key, lang=ctx.lang
+    )
     ctx.state.form = None
     for f in form.fields:
         if f.prefill:
             ctx.state.clear_prefill(f.prefill)
     # Announced again on a retried submit too: the first announcement may have died with us.
-    return [ctx.say("form_received", ref=submitted.ref, title=form.title[ctx.lang]),
-            _staff_announcement(ctx, form, submitted.ref, answers_)]
+    return [
+        ctx.say("form_received", ref=submitted.ref, title=form.title[ctx.lang]),
+        _staff_announcement(ctx, form, submitted.ref, answers_),
+    ]
 
 
 def _staff_announcement(ctx: Context, form: Form, ref: str, answers_: dict[str, Any]) -> Reply:
     staff = dataclasses.replace(ctx, lang=ctx.deps.config.staff_language)
     msg = ctx.msg
-    text = staff.render("form_staff_new", ref=ref, title=form.title[staff.lang],
-                        rows=flow.rows(staff, form, answers_, flow.STAFF_SHOWN_CHARS),
-                        requester=msg.display_name or msg.user_id, channel=msg.channel, user=msg.user_id,
-                        requester_lang=ctx.lang)
+    text = staff.render(
+        "form_staff_new",
+        ref=ref,
+        title=form.title[staff.lang],
+        rows=flow.rows(staff, form, answers_, flow.STAFF_SHOWN_CHARS),
+        requester=msg.display_name or msg.user_id,
+        channel=msg.channel,
+        user=msg.user_id,
+        requester_lang=ctx.lang,
+    )
     buttons = (Button(staff.label("form_claim"), f"claim:{ref}"), Button(staff.label("btn_close"), f"close:{ref}"))
     return Reply(STAFF_QUEUE, text, buttons, notification=True, ref=ref, lang=staff.lang)
 
 
 # -- every other route, while a form is open -------------------------------------------------
+
 
 def _then_repeat(handler: Handler) -> Handler:
     @functools.wraps(handler)
@@ -226,5 +269,9 @@ def _then_repeat(handler: Handler) -> Handler:
 
 def keep_form_in_view(routes: list[Route]) -> list[Route]:
     """Wrap every route that does not handle forms itself: answer it, then repeat the question."""
-    return [route if route.kind == "text" or getattr(route.handler, "form_route", False)
-            else Route(route.kind, route.name, _then_repeat(route.handler)) for route in routes]
+    return [
+        route
+        if route.kind == "text" or getattr(route.handler, "form_route", False)
+        else Route(route.kind, route.name, _then_repeat(route.handler))
+        for route in routes
+    ]

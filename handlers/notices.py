@@ -4,11 +4,13 @@ A requester is always told in the language stored with their request, whatever l
 staff member works in, on the channel they wrote from, whichever channel the staff member used;
 the staff places are told in [staff] language.
 """
+
 from __future__ import annotations
 
 from bot.core.context import Deps
 from bot.core.messages import STAFF_QUEUE, Button, Reply
 from bot.requests.records import Request, format_value
+
 
 def _local(texts: dict[str, str], lang: str, default: str) -> str:
     return texts.get(lang) or texts.get("en") or default
@@ -46,20 +48,31 @@ def requester_notice(deps: Deps, request: Request, event: str, text: str = "") -
     if request.address is None:
         return []
     lang = request.lang
-    body = deps.renderer.render(lang, "request_notice", event=event, ref=request.ref, text=text,
-                                kind=kind_label(deps, lang, request.kind))
+    body = deps.renderer.render(
+        lang, "request_notice", event=event, ref=request.ref, text=text, kind=kind_label(deps, lang, request.kind)
+    )
     buttons: tuple[Button, ...] = ()
     if event == "answered":
-        buttons = (Button(deps.renderer.label(lang, "answer_staff"), f"re:{request.ref}"),
-                   Button(deps.renderer.label(lang, "no_answer_needed"), "nore:" + request.ref))
+        buttons = (
+            Button(deps.renderer.label(lang, "answer_staff"), f"re:{request.ref}"),
+            Button(deps.renderer.label(lang, "no_answer_needed"), "nore:" + request.ref),
+        )
     return [Reply(request.address, body, buttons, notification=True, ref=request.ref, lang=lang)]
 
 
 def staff_notice(deps: Deps, request: Request, text: str) -> list[Reply]:
     """The requester answered back: post it to the staff queue under the reference."""
     lang = deps.config.staff_language
-    body = deps.renderer.render(lang, "requester_answer", ref=request.ref, text=text,
-                                kind=kind_label(deps, lang, request.kind), assignee=request.assignee or "")
-    buttons = (Button(deps.renderer.label(lang, "btn_show"), f"show:{request.ref}"),
-               Button(deps.renderer.label(lang, "btn_close"), f"close:{request.ref}"))
+    body = deps.renderer.render(
+        lang,
+        "requester_answer",
+        ref=request.ref,
+        text=text,
+        kind=kind_label(deps, lang, request.kind),
+        assignee=request.assignee or "",
+    )
+    buttons = (
+        Button(deps.renderer.label(lang, "btn_show"), f"show:{request.ref}"),
+        Button(deps.renderer.label(lang, "btn_close"), f"close:{request.ref}"),
+    )
     return [Reply(STAFF_QUEUE, body, buttons, notification=True, ref=request.ref, lang=lang)]

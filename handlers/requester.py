@@ -7,6 +7,7 @@ sets state.replying_to in the requester's own conversation. Either way it goes i
 request and is posted to the staff queue under the reference. The hook is called first by the text
 route (handlers/forms.on_text), before a form's answer or a wish to apply is looked for.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,12 +19,21 @@ from bot.core.messages import Button, Reply
 from bot.requests.records import NotFound, Refused, Request, format_time, normalize_ref
 from handlers.notices import answer_lines, kind_label, staff_notice
 
+
 def _rows(ctx: Context, requests: list[Request]) -> list[dict[str, Any]]:
-    return [{"ref": r.ref, "kind": kind_label(ctx.deps, ctx.lang, r.kind), "status": r.status,
-             "status_label": ctx.label(f"status_{r.status}"), "created": format_time(r.created_at),
-             "updated": format_time(r.updated_at), "awaiting": r.awaiting_answer and r.status != "closed",
-             "answers": answer_lines(ctx.deps, ctx.lang, r)}
-            for r in requests]
+    return [
+        {
+            "ref": r.ref,
+            "kind": kind_label(ctx.deps, ctx.lang, r.kind),
+            "status": r.status,
+            "status_label": ctx.label(f"status_{r.status}"),
+            "created": format_time(r.created_at),
+            "updated": format_time(r.updated_at),
+            "awaiting": r.awaiting_answer and r.status != "closed",
+            "answers": answer_lines(ctx.deps, ctx.lang, r),
+        }
+        for r in requests
+    ]
 
 
 async def status(ctx: Context) -> list[Reply]:
@@ -34,10 +44,11 @@ async def status(ctx: Context) -> list[Reply]:
 async def mydata(ctx: Context) -> list[Reply]:
     """Everything we keep about this person: this conversation's settings and their requests."""
     mine = await ctx.deps.requests.for_requester(ctx.msg.channel, ctx.msg.user_id)
-    settings = [(key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-                for key, value in sorted(ctx.state.as_dict().items())]
-    return [ctx.say("my_data", settings=settings, rows=_rows(ctx, mine),
-                    who=f"{ctx.msg.channel}:{ctx.msg.user_id}")]
+    settings = [
+        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        for key, value in sorted(ctx.state.as_dict().items())
+    ]
+    return [ctx.say("my_data", settings=settings, rows=_rows(ctx, mine), who=f"{ctx.msg.channel}:{ctx.msg.user_id}")]
 
 
 async def forget(ctx: Context) -> list[Reply]:
@@ -55,7 +66,7 @@ async def on_forget_button(ctx: Context) -> list[Reply]:
 
 
 async def on_answer_button(ctx: Context) -> list[Reply]:
-    """"re:<ref>": the requester's next message is their answer to that request."""
+    """ "re:<ref>": the requester's next message is their answer to that request."""
     ref = normalize_ref(ctx.payload_arg)
     request = await ctx.deps.requests.get(ref)
     if request is None or not _mine(ctx, request):

@@ -1,4 +1,5 @@
 """The one list that wires commands, buttons and free text to handlers."""
+
 from __future__ import annotations
 
 from bot.core.context import Route

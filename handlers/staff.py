@@ -3,6 +3,7 @@
 Channel-neutral and allowed only to the ids in config [staff] user_ids. Anyone else gets a polite
 refusal in their language; the attempt is logged, and audited on the request when one is named.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,8 @@ from handlers.notices import answer_lines, kind_label, requester_notice
 
 log = logging.getLogger(__name__)
 
-LIST_ROWS = 30      # rows in one /queue reply; more are counted, and /export has them all
-LIST_BUTTONS = 10   # "show" buttons under a /queue reply
+LIST_ROWS = 30  # rows in one /queue reply; more are counted, and /export has them all
+LIST_BUTTONS = 10  # "show" buttons under a /queue reply
 OPEN = ("new", "claimed", "answered")
 
 
@@ -60,8 +61,15 @@ def _refused(ctx: Context, exc: Refused | NotFound) -> list[Reply]:
     if isinstance(exc, NotFound):
         return [ctx.say("queue_refused", reason="not_found", ref=exc.ref, status="", by="")]
     r = exc.request
-    return [ctx.say("queue_refused", reason=exc.reason, ref=r.ref if r else "", status=r.status if r else "",
-                    by=exc.details.get("by", ""))]
+    return [
+        ctx.say(
+            "queue_refused",
+            reason=exc.reason,
+            ref=r.ref if r else "",
+            status=r.status if r else "",
+            by=exc.details.get("by", ""),
+        )
+    ]
 
 
 def _usage(ctx: Context, command: str) -> list[Reply]:
@@ -69,8 +77,14 @@ def _usage(ctx: Context, command: str) -> list[Reply]:
 
 
 def _done(ctx: Context, action: str, request: Request) -> Reply:
-    return ctx.say("queue_done", action=action, ref=request.ref, status=request.status,
-                   erased=bool(request.erased_at), unreachable=request.unreachable)
+    return ctx.say(
+        "queue_done",
+        action=action,
+        ref=request.ref,
+        status=request.status,
+        erased=bool(request.erased_at),
+        unreachable=request.unreachable,
+    )
 
 
 def _buttons(ctx: Context, request: Request) -> list[Button]:
@@ -96,14 +110,27 @@ async def queue(ctx: Context) -> list[Reply]:
         elif word in known_kinds:
             kind = word
         else:
-            return [ctx.say("queue_usage", command="queue", statuses=STATUSES, kinds=sorted(known_kinds),
-                            bad=word[:40])]
+            return [
+                ctx.say("queue_usage", command="queue", statuses=STATUSES, kinds=sorted(known_kinds), bad=word[:40])
+            ]
     found = await ctx.deps.requests.list(statuses, kind)
-    rows = [{"ref": r.ref, "kind": r.kind, "status": r.status, "created": format_time(r.created_at),
-             "assignee": r.assignee or "", "first": _first_answer(r)} for r in found[:LIST_ROWS]]
+    rows = [
+        {
+            "ref": r.ref,
+            "kind": r.kind,
+            "status": r.status,
+            "created": format_time(r.created_at),
+            "assignee": r.assignee or "",
+            "first": _first_answer(r),
+        }
+        for r in found[:LIST_ROWS]
+    ]
     buttons = [Button(row["ref"], f"show:{row['ref']}") for row in rows[:LIST_BUTTONS]]
-    return [ctx.say("queue_list", buttons, rows=rows, more=max(0, len(found) - LIST_ROWS),
-                    statuses=statuses, kind=kind or "")]
+    return [
+        ctx.say(
+            "queue_list", buttons, rows=rows, more=max(0, len(found) - LIST_ROWS), statuses=statuses, kind=kind or ""
+        )
+    ]
 
 
 @staff_only
@@ -115,16 +142,25 @@ async def show(ctx: Context) -> list[Reply]:
     if request is None:
         return _refused(ctx, NotFound(ref))
     answers = answer_lines(ctx.deps, ctx.lang, request)
-    events = [{"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text or ""}
-              for e in request.events]
-    text = ctx.render("request_detail", r=request, kind=kind_label(ctx.deps, ctx.lang, request.kind),
-                      answers=answers, events=events, created=format_time(request.created_at),
-                      updated=format_time(request.updated_at), closed=format_time(request.closed_at))
+    events = [
+        {"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text or ""} for e in request.events
+    ]
+    text = ctx.render(
+        "request_detail",
+        r=request,
+        kind=kind_label(ctx.deps, ctx.lang, request.kind),
+        answers=answers,
+        events=events,
+        created=format_time(request.created_at),
+        updated=format_time(request.updated_at),
+        closed=format_time(request.closed_at),
+    )
     return [ctx.reply(text, _buttons(ctx, request))]
 
 
-async def _transition(ctx: Context, command: str, done: str, needs_text: bool = False,
-                      notify: bool = True) -> list[Reply]:
+async def _transition(
+    ctx: Context, command: str, done: str, needs_text: bool = False, notify: bool = True
+) -> list[Reply]:
     """/claim, /reply, /note, /close, /reopen: one queue call, a confirmation, the requester told."""
     ref, text = _ref_and_text(ctx)
     if not ref or (needs_text and not text):

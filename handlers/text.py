@@ -17,7 +17,8 @@ from handlers import form_flow as flow
 
 def _kind_for_intent(ctx: Context, text: str) -> str | None:
     match = ctx.deps.matcher.match(text)
-    candidates = [match.topic_id] if match.decision == "answer" else list(match.alternatives)
+    answered = match.topic_id if match.decision == "answer" else None  # an "answer" always names its topic
+    candidates = [answered] if answered is not None else list(match.alternatives)
     for topic_id in candidates:
         topic = ctx.deps.knowledge.get(topic_id)
         if topic and topic.request in ctx.deps.forms:

@@ -1,12 +1,14 @@
 """Answer quality on a labelled question set: accuracy, out-of-scope rejection, false rejection."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
-from bot.config import LANGUAGES
 from bot.answering.matcher import Matcher
+from bot.config import LANGUAGES
 
 
 class EvalFileError(Exception):
@@ -27,7 +29,7 @@ class Outcome:
     predicted: str | None  # the answered topic; None when the bot refused or only suggested
     decision: str
     score: float
-    best: str | None       # best-ranked topic even when not answered, for --verbose
+    best: str | None  # best-ranked topic even when not answered, for --verbose
 
 
 def read_questions(path: Path) -> list[Question]:
@@ -59,7 +61,19 @@ def run(matcher: Matcher, questions: list[Question]) -> list[Outcome]:
     return out
 
 
-def _rates(outcomes: list[Outcome]) -> dict[str, float | int | None]:
+class Rates(TypedDict):
+    n: int
+    in_scope_accuracy: float | None
+    oos_rejection: float | None
+    false_rejection: float | None
+
+
+class Summary(Rates):
+    by_lang: dict[str, Rates]
+    misses: NotRequired[list[dict[str, object]]]  # added by `madoguchi eval --json --verbose`
+
+
+def _rates(outcomes: list[Outcome]) -> Rates:
     in_scope = [o for o in outcomes if o.question.topic is not None]
     oos = [o for o in outcomes if o.question.topic is None]
 
@@ -74,34 +88,35 @@ def _rates(outcomes: list[Outcome]) -> dict[str, float | int | None]:
     }
 
 
-def summarize(outcomes: list[Outcome]) -> dict:
-    summary = _rates(outcomes)
-    summary["by_lang"] = {
+def summarize(outcomes: list[Outcome]) -> Summary:
+    rates = _rates(outcomes)
+    by_lang = {
         lang: _rates([o for o in outcomes if o.question.lang == lang])
         for lang in LANGUAGES
         if any(o.question.lang == lang for o in outcomes)
     }
-    return summary
+    return {**rates, "by_lang": by_lang}
 
 
 def misses(outcomes: list[Outcome]) -> list[Outcome]:
     return [o for o in outcomes if o.predicted != o.question.topic]
 
 
-def format_report(summary: dict, outcomes: list[Outcome], verbose: bool) -> str:
+def format_report(summary: Summary, outcomes: list[Outcome], verbose: bool) -> str:
     def pct(v: float | None) -> str:
         return "  n/a" if v is None else f"{v:5.3f}"
 
     lines = [f"{'':8}{'n':>5}  {'accuracy':>8}  {'oos_rej':>8}  {'false_rej':>9}"]
-    rows = [("overall", summary)] + list(summary["by_lang"].items())
+    rows: list[tuple[str, Rates]] = [("overall", summary), *summary["by_lang"].items()]
     for name, r in rows:
-        lines.append(f"{name:8}{r['n']:>5}  {pct(r['in_scope_accuracy']):>8}  "
-                     f"{pct(r['oos_rejection']):>8}  {pct(r['false_rejection']):>9}")
+        lines.append(
+            f"{name:8}{r['n']:>5}  {pct(r['in_scope_accuracy']):>8}  "
+            f"{pct(r['oos_rejection']):>8}  {pct(r['false_rejection']):>9}"
+        )
     if verbose:
         lines.append("")
         lines.append("misses (id, lang, expected -> answered [decision, score, best], text):")
         for o in misses(outcomes):
             q = o.question
-            lines.append(f"  {q.id} {q.lang} {q.topic} -> {o.predicted} [{o.decision} {o.score:.3f} "
-                         f"{o.best}] {q.text}")
+            lines.append(f"  {q.id} {q.lang} {q.topic} -> {o.predicted} [{o.decision} {o.score:.3f} {o.best}] {q.text}")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ An action word and a wish in the same language, and no how-to word: "I'd like to
 lecture" starts the form; "How do we request a lecture?" gets the answer (with its apply button).
 Which form is decided by the topic the matcher finds, so these words are the same for every form.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,37 @@ _WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     ),
     "en": (
         ("apply", "request", "book", "sign up", "register", "submit", "arrange"),
-        ("i'd like", "i would like", "we'd like", "we would like", "i want", "we want", "i wish",
-         "we wish", "i'd love", "we'd love", "please", "let me", "we'd like", "i am applying",
-         "we are applying", "i'm applying"),
-        ("how", "what", "where", "when", "which", "can i", "can we", "?", "is it possible", "tell me",
-         "could you tell"),
+        (
+            "i'd like",
+            "i would like",
+            "we'd like",
+            "we would like",
+            "i want",
+            "we want",
+            "i wish",
+            "we wish",
+            "i'd love",
+            "we'd love",
+            "please",
+            "let me",
+            "we'd like",
+            "i am applying",
+            "we are applying",
+            "i'm applying",
+        ),
+        (
+            "how",
+            "what",
+            "where",
+            "when",
+            "which",
+            "can i",
+            "can we",
+            "?",
+            "is it possible",
+            "tell me",
+            "could you tell",
+        ),
     ),
 }
 

@@ -3,12 +3,13 @@
 Loading never stops at the first bad file: every problem in every file is collected, so staff
 who edited several entries see them all in one `madoguchi kb check`.
 """
+
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from bot.config import LANGUAGES
 
@@ -76,7 +77,7 @@ class KnowledgeBase:
         return " / ".join(parts)
 
 
-def _non_empty_str(value: Any) -> bool:
+def _non_empty_str(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip())
 
 
@@ -103,7 +104,7 @@ def load_sources(path: Path, problems: list[str]) -> dict[str, Source]:
     for key, entry in data.items():
         where = f"{path}: [{key}]"
         if not isinstance(entry, dict) or not _non_empty_str(entry.get("file")):
-            problems.append(f"{where}: needs file = \"...\"")
+            problems.append(f'{where}: needs file = "..."')
             continue
         sources[key] = Source(key, entry["file"], _per_language(entry.get("label"), f"{where} label", problems))
     return sources
@@ -144,9 +145,11 @@ def _load_topic(path: Path, problems: list[str]) -> Topic | None:
         raw_sources = []
     for i, src in enumerate(raw_sources, 1):
         if not isinstance(src, dict) or not _non_empty_str(src.get("doc")):
-            problems.append(f"{path}: [[sources]] #{i} needs doc = \"<key of sources.toml>\"")
+            problems.append(f'{path}: [[sources]] #{i} needs doc = "<key of sources.toml>"')
             continue
-        refs.append(SourceRef(src["doc"], _per_language(src.get("section"), f"{path}: [[sources]] #{i} section", problems)))
+        refs.append(
+            SourceRef(src["doc"], _per_language(src.get("section"), f"{path}: [[sources]] #{i} section", problems))
+        )
     text = {}
     for lang in LANGUAGES:
         local = data.get(lang)

@@ -12,26 +12,30 @@ Signals, each in 0..1, combined per topic:
 Scoring is vectorised with numpy over an inverted index; only the best few candidates are
 rescored with the per-topic signals, which keeps a 10,000-entry base within a few milliseconds.
 """
+
 from __future__ import annotations
 
 import math
-from operator import truediv
 import tomllib
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import truediv
 from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.config import LANGUAGES, MatchingConfig
 from bot.answering.knowledge import KnowledgeBase, Topic
 from bot.answering.text import grams, normalize, weighted_grams
+from bot.config import LANGUAGES, MatchingConfig
 
 ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "answer": 0.5}
 K1, B = 1.2, 0.75
 CANDIDATES = 8
+# operator.truediv is typed (Any, Any) -> Any; this names it for the floats it divides here
+_divide: Callable[[float, float], float] = truediv
 
 
 @dataclass(frozen=True)
@@ -41,26 +45,26 @@ class Weights:
     sample: float = 0.2
     keyword: float = 0.15
     aspect_penalty: float = 0.3  # multiplier when the message asks an aspect the topic lacks
-    margin: float = 0.0          # a clear lead over the runner-up adds confidence
-    unknown: float = 0.5         # weight of an n-gram no entry has, relative to the rarest known one
+    margin: float = 0.0  # a clear lead over the runner-up adds confidence
+    unknown: float = 0.5  # weight of an n-gram no entry has, relative to the rarest known one
 
 
 # Question scaffolding that says nothing about the topic (normalised like messages).
 _STOP_GRAMS = frozenset(
-    grams((
+    grams(
         "ですか ますか ください 教えて 知りたい ってなに って何 なんですか ありますか できますか "
         "どこ いつ どんな どう ですが でしょうか たいです "
         "뭐예요 뭔가요 인가요 있나요 있어요 없어요 해요 돼요 되나요 알려주세요 알려줘 궁금해요 어떻게 "
         "언제 어디 누가 무엇 뭐야 주세요 할까요 싶어요"
-    ))
+    )
 )
 
 
 @dataclass(frozen=True)
 class Match:
-    topic_id: str | None           # the answer, when confident
-    score: float                   # confidence of the best topic, 0..1
-    decision: str                  # "answer" | "suggest" | "none"
+    topic_id: str | None  # the answer, when confident
+    score: float  # confidence of the best topic, 0..1
+    decision: str  # "answer" | "suggest" | "none"
     alternatives: tuple[str, ...]  # "did you mean" choices (best first), empty when answering
     ranked: tuple[tuple[str, float], ...] = field(default=(), repr=False)
 
@@ -83,8 +87,8 @@ class Aspects:
 
     def __init__(self, path: Path = ASPECTS_FILE) -> None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        self.by_token: dict[str, set[str]] = {}      # one Latin word, or it + "s" -> aspects
-        self.spans: list[tuple[str, str]] = []       # (" several words " or a CJK word, aspect)
+        self.by_token: dict[str, set[str]] = {}  # one Latin word, or it + "s" -> aspects
+        self.spans: list[tuple[str, str]] = []  # (" several words " or a CJK word, aspect)
         for name, entry in data.items():
             for word in entry["words"]:
                 w = normalize(word)
@@ -116,7 +120,7 @@ class Matcher:
         self.aspects = Aspects()
         self.ids: list[str] = list(kb.topics)
         vocab: dict[str, int] = {}
-        doc_tfs: list[Counter[int]] = []
+        doc_tfs: list[defaultdict[int, float]] = []  # per entry: gram id -> field-weighted count
         self.keywords: list[list[tuple[str, float, frozenset[str]]]] = []
         self.keyword_index: list[dict[str, list[int]]] = []  # per entry: bigram -> its keywords
         raw_keywords: list[set[str]] = []
@@ -124,7 +128,7 @@ class Matcher:
         self.covered_aspects: list[frozenset[str]] = []
         for topic_id in self.ids:
             fields = topic_fields(kb.topics[topic_id])
-            tf: Counter[int] = Counter()
+            tf: defaultdict[int, float] = defaultdict(float)
             for name, texts in fields.items():
                 weight = FIELD_WEIGHTS[name]
                 for text in texts:
@@ -132,8 +136,9 @@ class Matcher:
                         tf[vocab.setdefault(g, len(vocab))] += weight
             doc_tfs.append(tf)
             raw_keywords.append(set(fields["keywords"] + fields["title"]))
-            self.samples.append([frozenset(vocab[g] for g in grams(q) if g not in _STOP_GRAMS)
-                                 for q in fields["questions"]])
+            self.samples.append(
+                [frozenset(vocab[g] for g in grams(q) if g not in _STOP_GRAMS) for q in fields["questions"]]
+            )
             self.covered_aspects.append(self.aspects.of(normalize(" ".join(fields["answer"]))))
         self.vocab = vocab
         n_docs = len(self.ids)
@@ -161,11 +166,11 @@ class Matcher:
         self.sample_index: list[dict[int, list[int]]] = []
         self.sample_norms: list[list[float]] = []
         for doc in self.samples:
-            index: dict[int, list[int]] = {}
+            by_gram: dict[int, list[int]] = {}
             for i, sample in enumerate(doc):
-                for g in sample:
-                    index.setdefault(g, []).append(i)
-            self.sample_index.append(index)
+                for gid in sample:
+                    by_gram.setdefault(gid, []).append(i)
+            self.sample_index.append(by_gram)
             norms = [math.sqrt(sum(self.idf[g] ** 2 for g in s)) for s in doc]
             self.sample_norms.append([n if n > 0 else math.inf for n in norms])
         del self.samples
@@ -175,8 +180,8 @@ class Matcher:
         postings: list[list[tuple[int, float]]] = [[] for _ in vocab]
         for d, tf in enumerate(doc_tfs):
             norm = K1 * (1 - B + B * lengths[d] / avg)
-            for g, f in tf.items():
-                postings[g].append((d, f * (K1 + 1) / (f + norm)))
+            for gid, f in tf.items():
+                postings[gid].append((d, f * (K1 + 1) / (f + norm)))
         self.ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         self.ptr[1:] = np.cumsum([len(p) for p in postings])
         self.post_doc = np.fromiter((d for p in postings for d, _ in p), dtype=np.int64, count=int(self.ptr[-1]))
@@ -220,8 +225,7 @@ class Matcher:
             if kw in norm:
                 best = strength
             # a typo keeps most bigrams: only then is the (costly) fuzzy comparison worth it
-            elif (len(kw) >= 5 and shared[i] * 2 >= len(kw_grams)
-                  and fuzz.partial_ratio(kw, norm, score_cutoff=88)):
+            elif len(kw) >= 5 and shared[i] * 2 >= len(kw_grams) and fuzz.partial_ratio(kw, norm, score_cutoff=88):
                 best = strength * 0.9
         return best
 
@@ -238,7 +242,7 @@ class Matcher:
             if hits:
                 for i in hits:
                     dot[i] += w
-        return max(map(truediv, dot, norms)) / query_norm
+        return max(map(_divide, dot, norms)) / query_norm
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         norm = normalize(text)
@@ -261,12 +265,15 @@ class Matcher:
         top = np.argpartition(-prelim, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
         asked = self.aspects.of(norm)
         idf = self.idf
-        query = {g: q * idf[g] for g, q in zip(ids, weights)}
+        query = {g: q * idf[g] for g, q in zip(ids, weights, strict=True)}
         query_grams = frozenset(terms)
         scored = []
-        for d, base in zip(top.tolist(), prelim[top].tolist()):  # Python ints and floats from here
-            score = (base + w.keyword * self._keyword_score(d, norm, query_grams)
-                     + w.sample * self._sample_score(d, query, qnorm))
+        for d, base in zip(top.tolist(), prelim[top].tolist(), strict=True):  # Python ints and floats from here
+            score = (
+                base
+                + w.keyword * self._keyword_score(d, norm, query_grams)
+                + w.sample * self._sample_score(d, query, qnorm)
+            )
             if asked - self.covered_aspects[d]:
                 score *= w.aspect_penalty
             scored.append((self.ids[d], score))

@@ -3,17 +3,19 @@
 Japanese and Korean do not separate words with spaces, so matching works on character bigrams
 of CJK and Hangul runs, and on whole words for Latin script.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 MAX_MATCH_CHARS = 2000  # a 10,000-character message is matched on its head; nobody asks that long
 
 
 def _kana_table() -> dict[int, str]:
     """Katakana -> hiragana, voiced -> plain, small -> large: トランドラン, どらんどらん match."""
-    small_to_large = dict(zip("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ"))
+    small_to_large = dict(zip("ぁぃぅぇぉっゃゅょゎゕゖ", "あいうえおつやゆよわかけ", strict=True))
     table: dict[int, str] = {}
     for code in list(range(0x3041, 0x3097)) + list(range(0x30A1, 0x30F7)):
         ch = chr(code - 0x60) if code >= 0x30A1 else chr(code)
@@ -129,11 +131,11 @@ def _strip_particle(word: str) -> str:
     return word
 
 
-def _runs(folded: str):
+def _runs(folded: str) -> Iterator[tuple[str, str]]:
     """Split folded text into (script, run): kanji, hiragana, katakana, hangul, latin; spaces,
     punctuation and symbols only separate runs."""
     for m in _SCRIPT_RUN.finditer(scripts(folded)):
-        yield _SCRIPT_OF_LETTER[m.group()[0]], folded[m.start():m.end()]
+        yield _SCRIPT_OF_LETTER[m.group()[0]], folded[m.start() : m.end()]
 
 
 def _bigrams(run: str) -> list[str]:

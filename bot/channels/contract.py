@@ -18,8 +18,9 @@ limit and keeps one user's messages in order, and the outbox marks a requester u
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from aiohttp import web
 
@@ -60,11 +61,13 @@ class Channel(Protocol):
     def staff_places(self) -> Sequence[Address]:
         """Where notices for the staff queue go on this channel (a staff group), if configured."""
 
-    async def deliver(self, to: Address, replies: Sequence[Reply], origin: Incoming | None) -> Delivery:
-        """Send these replies to one address, in order.
+    async def deliver(self, to: Address, replies: Sequence[Reply], origin: Incoming | None) -> list[Delivery]:
+        """Send these replies to one address, in order; one Delivery per reply.
 
-        origin is the message being answered when it came from this very address (so the channel
-        may answer in place: LINE's reply token, Telegram's callback query); None for a notice.
+        All of one address's replies come in one call so a channel can pack them (LINE sends five
+        messages per call, and its free reply token only once). origin is the message being
+        answered when it came from this very address (so the channel may answer in place: LINE's
+        reply token, Telegram's callback query); None for a notice.
         """
 
     async def fetch_photo(self, photo: Photo) -> Photo:

@@ -9,8 +9,9 @@ a long answer refused.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence, TypeVar
+from typing import TypeVar
 
 from bot.channels.contract import Limits
 from bot.core.messages import Button, Reply

@@ -1,4 +1,5 @@
 """The `madoguchi` command: shell, run, ask, kb check|show, eval, requests …"""
+
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,9 @@ import asyncio
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 from bot.answering.evaluate import EvalFileError, format_report, read_questions, run, summarize
 from bot.answering.knowledge import KnowledgeError
@@ -41,10 +44,20 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return 0
 
 
+class AskResult(TypedDict):
+    topic: str | None
+    score: float
+    decision: str
+    lang: str
+    alternatives: list[str]
+    reply: str
+    buttons: list[str]
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     config = dataclasses.replace(_config(args), database=Path(":memory:"))
 
-    async def main() -> dict[str, object]:
+    async def main() -> AskResult:
         async with open_app(config) as app:
             core = app.core
             if args.lang:
@@ -67,8 +80,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        print(f"decision: {result['decision']}  topic: {result['topic']}  score: {result['score']}  "
-              f"lang: {result['lang']}  alternatives: {', '.join(result['alternatives']) or '-'}")
+        print(
+            f"decision: {result['decision']}  topic: {result['topic']}  score: {result['score']}  "
+            f"lang: {result['lang']}  alternatives: {', '.join(result['alternatives']) or '-'}"
+        )
         print()
         print(result["reply"])
         for i, label in enumerate(result["buttons"], 1):
@@ -93,8 +108,9 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     extra = f", {len(forms)} forms" if len(forms) else ""
     missing = [t for t in config.popular_topics if t not in kb.topics]
     if missing:
-        raise ConfigError(f"{config.path}: start.popular_topics names unknown topics {missing}. "
-                          "Fix: use ids from knowledge/topics/.")
+        raise ConfigError(
+            f"{config.path}: start.popular_topics names unknown topics {missing}. Fix: use ids from knowledge/topics/."
+        )
     print(f"ok: {len(kb)} topics{extra} in {config.knowledge_dir}")
     return 0
 
@@ -139,9 +155,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         if args.verbose:
             summary["misses"] = [
-                {"id": o.question.id, "lang": o.question.lang, "expected": o.question.topic,
-                 "answered": o.predicted, "decision": o.decision, "score": round(o.score, 4)}
-                for o in outcomes if o.predicted != o.question.topic
+                {
+                    "id": o.question.id,
+                    "lang": o.question.lang,
+                    "expected": o.question.topic,
+                    "answered": o.predicted,
+                    "decision": o.decision,
+                    "score": round(o.score, 4),
+                }
+                for o in outcomes
+                if o.predicted != o.question.topic
             ]
         print(json.dumps(summary, ensure_ascii=False))
     else:
@@ -190,8 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func  # each sub-command's set_defaults(func=cmd_...)
     try:
-        return args.func(args)
+        return func(args)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -1,17 +1,19 @@
 """`madoguchi requests list|show|export|purge`: the queue from a terminal, for staff and cron."""
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from bot.config import Config, load_config, resolve_config_path
 from bot.requests.export import export_csv
-from bot.requests.records import STATUSES, Request, format_time, format_value, normalize_ref
 from bot.requests.queue import RequestQueue
+from bot.requests.records import STATUSES, Request, format_time, format_value, normalize_ref
 from bot.storage.store import Store
 
 
@@ -52,8 +54,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             return 1
         if args.json:
             data: dict[str, Any] = request.as_dict()
-            data["events"] = [{"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text}
-                              for e in request.events]
+            data["events"] = [
+                {"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text} for e in request.events
+            ]
             print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             print(_describe(request))
@@ -76,8 +79,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
     async def work(queue: RequestQueue, config: Config) -> int:
         days = config.privacy.retention_days
         count = await queue.purge(days)
-        print(f"erased the personal fields of {count} request(s) closed more than {days} days ago "
-              "([privacy] retention_days)")
+        print(
+            f"erased the personal fields of {count} request(s) closed more than {days} days ago "
+            "([privacy] retention_days)"
+        )
         return 0
 
     return _run(args, work)
@@ -86,7 +91,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def _describe(r: Request) -> str:
     lines = [
         f"{r.ref}  {r.kind}  {r.status}",
-        "requester: " + ("(personal data erased)" if r.erased_at else f"{r.requester} chat {r.chat_id} lang {r.lang}")
+        "requester: "
+        + ("(personal data erased)" if r.erased_at else f"{r.requester} chat {r.chat_id} lang {r.lang}")
         + ("  [unreachable]" if r.unreachable else ""),
         f"assignee:  {r.assignee or '-'}",
         f"created:   {format_time(r.created_at)} UTC   updated: {format_time(r.updated_at)} UTC"
@@ -101,8 +107,9 @@ def _describe(r: Request) -> str:
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
-    requests = sub.add_parser("requests", help="the request queue").add_subparsers(dest="requests_command",
-                                                                                   required=True)
+    requests = sub.add_parser("requests", help="the request queue").add_subparsers(
+        dest="requests_command", required=True
+    )
     p = requests.add_parser("list", parents=[common], help="list requests, oldest first")
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--kind")
@@ -120,6 +127,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--kind")
     p.set_defaults(func=cmd_export)
 
-    p = requests.add_parser("purge", parents=[common],
-                            help="erase personal fields of requests closed longer than [privacy] retention_days")
+    p = requests.add_parser(
+        "purge", parents=[common], help="erase personal fields of requests closed longer than [privacy] retention_days"
+    )
     p.set_defaults(func=cmd_purge)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Literal
 
 from bot.answering.knowledge import KnowledgeBase
 from bot.answering.matcher import Matcher
@@ -49,12 +50,19 @@ class Context:
     def label(self, key: str, **values: Any) -> str:
         return self.deps.renderer.label(self.lang, key, **values)
 
-    def reply(self, text: str, buttons: tuple[Button, ...] | list[Button] = (), *, transient: bool = False,
-              alert: bool = False) -> Reply:
+    def reply(
+        self,
+        text: str,
+        buttons: tuple[Button, ...] | list[Button] = (),
+        *,
+        transient: bool = False,
+        alert: bool = False,
+    ) -> Reply:
         return Reply(self.msg.address, text, tuple(buttons), transient=transient, alert=alert, lang=self.lang)
 
-    def say(self, template: str, buttons: tuple[Button, ...] | list[Button] = (), *, transient: bool = False,
-            **values: Any) -> Reply:
+    def say(
+        self, template: str, buttons: tuple[Button, ...] | list[Button] = (), *, transient: bool = False, **values: Any
+    ) -> Reply:
         return self.reply(self.render(template, **values), buttons, transient=transient)
 
     @property

@@ -33,8 +33,15 @@ class FormProgress:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "kind": self.kind, "token": self.token, "lang": self.lang, "answers": self.answers, "at": self.at,
-            "editing": self.editing, "picked": self.picked, "started": self.started, "touched": self.touched,
+            "kind": self.kind,
+            "token": self.token,
+            "lang": self.lang,
+            "answers": self.answers,
+            "at": self.at,
+            "editing": self.editing,
+            "picked": self.picked,
+            "started": self.started,
+            "touched": self.touched,
         }
         if self.switch_to is not None:
             data["switch_to"], data["switch_typed"] = self.switch_to, self.switch_typed
@@ -44,11 +51,17 @@ class FormProgress:
     def from_json(cls, data: dict[str, Any]) -> FormProgress | None:
         try:
             return cls(
-                kind=str(data["kind"]), token=str(data["token"]), lang=str(data.get("lang", "")),
-                answers=dict(data.get("answers") or {}), at=str(data.get("at", "")),
-                editing=bool(data.get("editing", False)), picked=list(data.get("picked") or []),
-                started=float(data.get("started", 0.0)), touched=float(data.get("touched", 0.0)),
-                switch_to=data.get("switch_to"), switch_typed=str(data.get("switch_typed", "")),
+                kind=str(data["kind"]),
+                token=str(data["token"]),
+                lang=str(data.get("lang", "")),
+                answers=dict(data.get("answers") or {}),
+                at=str(data.get("at", "")),
+                editing=bool(data.get("editing", False)),
+                picked=list(data.get("picked") or []),
+                started=float(data.get("started", 0.0)),
+                touched=float(data.get("touched", 0.0)),
+                switch_to=data.get("switch_to"),
+                switch_typed=str(data.get("switch_typed", "")),
             )
         except (KeyError, TypeError, ValueError):
             return None  # a damaged row loses the form, not the whole conversation
@@ -92,8 +105,10 @@ class Conversation:
 
         form = data.get("form")
         return cls(
-            lang=text_or_none("lang"), seen_lang=text_or_none("seen_lang"),
-            pending_question=text_or_none("pending_question"), replying_to=text_or_none("replying_to"),
+            lang=text_or_none("lang"),
+            seen_lang=text_or_none("seen_lang"),
+            pending_question=text_or_none("pending_question"),
+            replying_to=text_or_none("replying_to"),
             form=FormProgress.from_json(form) if isinstance(form, dict) else None,
         )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from bot.channels.contract import Channel
 from bot.core.admission import RateLimiter, UserLocks
@@ -26,8 +26,14 @@ log = logging.getLogger(__name__)
 
 
 class Inbox:
-    def __init__(self, core: Core, outbox: Outbox, payloads: PayloadTable, per_minute: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        core: Core,
+        outbox: Outbox,
+        payloads: PayloadTable,
+        per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.core = core
         self.outbox = outbox
         self.payloads = payloads
@@ -52,8 +58,9 @@ class Inbox:
             msg = await self._prepare(msg, channel)
             replies = await self.core.handle(msg)
         except Exception:  # noqa: BLE001 - whatever broke, the person hears back and the bot goes on
-            log.exception("handling %s message %s from %s:%s failed", msg.channel, msg.log_id or "-", msg.channel,
-                          msg.user_id)
+            log.exception(
+                "handling %s message %s from %s:%s failed", msg.channel, msg.log_id or "-", msg.channel, msg.user_id
+            )
             await self._tell(msg, "sorry")
             return
         await self.outbox.deliver(replies, origin=msg)

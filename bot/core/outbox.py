@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from bot.channels.contract import Channel, Delivery
 from bot.core.messages import STAFF_QUEUE, Address, Button, Document, Incoming, Reply
@@ -24,9 +25,14 @@ log = logging.getLogger(__name__)
 
 
 def reply_to_json(reply: Reply) -> str:
-    data: dict[str, Any] = {"to": [reply.to.channel, reply.to.chat_id], "text": reply.text,
-                            "buttons": [[b.label, b.payload] for b in reply.buttons], "ref": reply.ref,
-                            "lang": reply.lang, "notification": reply.notification}
+    data: dict[str, Any] = {
+        "to": [reply.to.channel, reply.to.chat_id],
+        "text": reply.text,
+        "buttons": [[b.label, b.payload] for b in reply.buttons],
+        "ref": reply.ref,
+        "lang": reply.lang,
+        "notification": reply.notification,
+    }
     if reply.document is not None:
         data["document"] = [reply.document.filename, base64.b64encode(reply.document.content).decode("ascii")]
     return json.dumps(data, ensure_ascii=False)
@@ -38,9 +44,15 @@ def reply_from_json(text: str) -> Reply:
     if data.get("document"):
         name, content = data["document"]
         document = Document(name, base64.b64decode(content))
-    return Reply(Address(*data["to"]), data["text"], tuple(Button(label, payload) for label, payload in data["buttons"]),
-                 document=document, notification=data.get("notification", True), ref=data.get("ref", ""),
-                 lang=data.get("lang", ""))
+    return Reply(
+        Address(*data["to"]),
+        data["text"],
+        tuple(Button(label, payload) for label, payload in data["buttons"]),
+        document=document,
+        notification=data.get("notification", True),
+        ref=data.get("ref", ""),
+        lang=data.get("lang", ""),
+    )
 
 
 class Outbox:

@@ -63,8 +63,11 @@ class Core:
     def menu(self, audience: Menu, lang: str) -> list[tuple[str, str]]:
         """(command, description) for a channel's command menu: the routes' own, then every form's."""
         renderer = self.deps.renderer
-        items = [(r.name, renderer.label(lang, f"cmd_{r.name}")) for r in self.routes
-                 if r.kind == "command" and r.menu == audience]
+        items = [
+            (r.name, renderer.label(lang, f"cmd_{r.name}"))
+            for r in self.routes
+            if r.kind == "command" and r.menu == audience
+        ]
         if audience == "requester":
             items += [(f.command, f.title[lang]) for f in self.deps.forms.values() if f.command]
         return items

@@ -20,7 +20,7 @@ class Field:
     name: str
     type: str
     optional: bool
-    label: dict[str, str]    # short name, for the summary and the "edit" buttons
+    label: dict[str, str]  # short name, for the summary and the "edit" buttons
     prompt: dict[str, str]
     hint: dict[str, str]
     error: dict[str, str]
@@ -29,7 +29,7 @@ class Field:
     max: int | None = None
     max_length: int | None = None
     prefill: str | None = None
-    multiple: bool = False   # photo fields: several photos, finished with "done"
+    multiple: bool = False  # photo fields: several photos, finished with "done"
     max_items: int = 10
 
     def option(self, value: str) -> Option | None:

@@ -5,6 +5,7 @@ validator of a field is chosen by its type (bot/validators.py), so a new kind of
 new file and no code. Every file is checked at start-up and by `madoguchi kb check`, which lists
 every problem of every file at once.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,14 +20,29 @@ from bot.forms.validators import TYPES
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PREFIX = re.compile(r"^[A-Z]{1,3}$")
 FORM_KEYS = {"kind", "prefix", "command", "title", "fields"}
-FIELD_KEYS = {"name", "type", "optional", "label", "prompt", "hint", "error", "options", "min", "max",
-              "max_length", "prefill", "multiple", "max_items"}
+FIELD_KEYS = {
+    "name",
+    "type",
+    "optional",
+    "label",
+    "prompt",
+    "hint",
+    "error",
+    "options",
+    "min",
+    "max",
+    "max_length",
+    "prefill",
+    "multiple",
+    "max_items",
+}
 
 
 def _texts(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     if not isinstance(value, dict):
-        problems.append(f"{where}: needs a text for each of {', '.join(LANGUAGES)} "
-                        f"(e.g. {where.rsplit(' ', 1)[-1]}.ja = \"...\")")
+        problems.append(
+            f'{where}: needs a text for each of {", ".join(LANGUAGES)} (e.g. {where.rsplit(" ", 1)[-1]}.ja = "...")'
+        )
         return {lang: "" for lang in LANGUAGES}
     missing = [lang for lang in LANGUAGES if not (isinstance(value.get(lang), str) and value[lang].strip())]
     if missing:
@@ -58,7 +74,7 @@ def _load_field(raw: Any, where: str, problems: list[str]) -> Field | None:
         name = "?"
     where = f"{where} ({name})"
     ftype = raw.get("type")
-    if ftype not in TYPES:
+    if not isinstance(ftype, str) or ftype not in TYPES:
         problems.append(f"{where}: 'type' is {ftype!r}; use one of {', '.join(TYPES)}")
     optional = raw.get("optional", False)
     if not isinstance(optional, bool):
@@ -85,10 +101,25 @@ def _load_field(raw: Any, where: str, problems: list[str]) -> Field | None:
     max_items = _int(raw, "max_items", where, problems)
     if max_items is not None and max_items < 1:
         problems.append(f"{where}: 'max_items' must be at least 1")
-    if len(problems) > before:
+    # a problem was recorded unless ftype is one of TYPES; the isinstance check narrows it for the type checker
+    if len(problems) > before or not isinstance(ftype, str):
         return None
-    return Field(name, ftype, optional, texts["label"], texts["prompt"], texts["hint"], texts["error"], options,
-                 low, high, max_length, prefill, multiple, max_items or 10)
+    return Field(
+        name,
+        ftype,
+        optional,
+        texts["label"],
+        texts["prompt"],
+        texts["hint"],
+        texts["error"],
+        options,
+        low,
+        high,
+        max_length,
+        prefill,
+        multiple,
+        max_items or 10,
+    )
 
 
 def _load_options(raw: Any, ftype: Any, name: str, where: str, problems: list[str]) -> tuple[Option, ...]:
@@ -121,7 +152,7 @@ def _load_form(path: Path, reserved: frozenset[str], problems: list[str]) -> For
         return None
     before = len(problems)
     kind = data.get("kind")
-    if kind != path.stem:
+    if not isinstance(kind, str) or kind != path.stem:
         problems.append(f"{path}: 'kind' is {kind!r}; it must equal the file name '{path.stem}'")
     if not NAME.match(path.stem):
         problems.append(f"{path}: the file name must be lower-case letters, digits and _")
@@ -150,7 +181,8 @@ def _load_form(path: Path, reserved: frozenset[str], problems: list[str]) -> For
             problems.append(f"{path}: field #{i}: name '{f.name}' is used twice")
         names.add(f.name)
         fields.append(f)
-    if len(problems) > before:
+    # a problem was recorded unless kind and prefix are strings; the checks narrow them for the type checker
+    if len(problems) > before or not isinstance(kind, str) or not isinstance(prefix, str):
         return None
     return Form(kind, prefix, command, title, tuple(fields), path)
 

@@ -3,6 +3,7 @@
 Each returns Valid(value) with the value to store (JSON-friendly), or Invalid(reason, details):
 the reason is a key of labels_forms.toml ("err_<reason>"), shown under the field's own error text.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,8 +73,10 @@ def _text(f: Field, text: str, today: date) -> Result:
 
 # -- e-mail and phone ------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$"
+)
 
 
 def _email(f: Field, text: str, today: date) -> Result:
@@ -117,8 +120,10 @@ def _integer(f: Field, text: str, today: date) -> Result:
 
 # -- dates -----------------------------------------------------------------------------------
 
-_MONTHS = {name: i for i, name in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
 _MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
     rf"(?P<y1>\d{{4}})\s*[-/.]\s*(?P<m1>\d{{1,2}})\s*[-/.]\s*(?P<d1>\d{{1,2}})"

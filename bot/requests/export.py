@@ -6,6 +6,7 @@ order: kinds alphabetically, each kind's fields in its form's order, a shared fi
 it first appears. Times are UTC. A cell that Excel would run as a formula (=, +, -, @ first) gets a
 leading apostrophe, as OWASP advises: requester text is data, never code, in a spreadsheet too.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,8 +15,7 @@ import io
 from bot.requests.records import Request, format_time, format_value
 
 BOM = "\ufeff"
-FIXED_COLUMNS = ("ref", "kind", "status", "created", "updated", "requester_channel", "requester_user",
-                 "lang")
+FIXED_COLUMNS = ("ref", "kind", "status", "created", "updated", "requester_channel", "requester_user", "lang")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,8 +39,17 @@ def export_csv(requests: list[Request]) -> bytes:
     # an answer field that happens to share a fixed column's name keeps its own column
     writer.writerow([*FIXED_COLUMNS, *(f"answer_{f}" if f in FIXED_COLUMNS else f for f in fields)])
     for r in requests:
-        writer.writerow([
-            r.ref, r.kind, r.status, format_time(r.created_at), format_time(r.updated_at), r.channel,
-            r.user_id, r.lang, *(cell(format_value(r.answers.get(name))) for name in fields),
-        ])
+        writer.writerow(
+            [
+                r.ref,
+                r.kind,
+                r.status,
+                format_time(r.created_at),
+                format_time(r.updated_at),
+                r.channel,
+                r.user_id,
+                r.lang,
+                *(cell(format_value(r.answers.get(name))) for name in fields),
+            ]
+        )
     return (BOM + out.getvalue()).encode("utf-8")

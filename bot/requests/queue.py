@@ -6,12 +6,15 @@ Status rules: new -> claimed -> answered -> closed; a requester's answer to a st
 an answered request back to claimed (staff must act again); reopen -> claimed, or new if nobody
 has claimed it. Anything else is refused (Refused, with a reason the handlers put into words).
 """
+
 from __future__ import annotations
 
+import builtins
 import json
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import aiosqlite
 
@@ -38,14 +41,15 @@ class RequestQueue:
         self.store = store
         self.clock = clock
 
-    async def submit(self, *, token: str, kind: str, prefix: str, answers: dict[str, Any],
-                     requester: ConversationKey, lang: str) -> Submitted:
+    async def submit(
+        self, *, token: str, kind: str, prefix: str, answers: dict[str, Any], requester: ConversationKey, lang: str
+    ) -> Submitted:
         """Store one request in one transaction; returns only after COMMIT, so the caller may ack."""
         now = self.clock()
         year = time.gmtime(now).tm_year
         async with self.store.transaction() as db:
             # execute_fetchall: one trip to the database thread instead of three (execute, fetch, close)
-            rows = await db.execute_fetchall("SELECT ref FROM requests WHERE token=?", (token,))
+            rows = list(await db.execute_fetchall("SELECT ref FROM requests WHERE token=?", (token,)))
             if rows:
                 return Submitted(rows[0][0], created=False)
             await db.execute(
@@ -53,8 +57,9 @@ class RequestQueue:
                 "ON CONFLICT(prefix, year) DO UPDATE SET last = last + 1",
                 (prefix, year),
             )
-            seq = (await db.execute_fetchall("SELECT last FROM ref_counters WHERE prefix=? AND year=?",
-                                             (prefix, year)))[0][0]
+            seq = list(
+                await db.execute_fetchall("SELECT last FROM ref_counters WHERE prefix=? AND year=?", (prefix, year))
+            )[0][0]
             ref = f"{prefix}-{year}-{seq:04d}"
             cur = await db.execute(
                 "INSERT INTO requests(ref, token, kind, answers, channel, chat_id, user_id, lang, created_at, "
@@ -73,7 +78,8 @@ class RequestQueue:
         request = await self._get(self.store.db, ref)
         if request and with_events:
             rows = await self.store.db.execute_fetchall(
-                "SELECT at, actor, action, text FROM request_events WHERE request_id=? ORDER BY id", (request.id,))
+                "SELECT at, actor, action, text FROM request_events WHERE request_id=? ORDER BY id", (request.id,)
+            )
             events = tuple(Event(*row) for row in rows)
             request = replace(request, events=events)
         return request
@@ -94,24 +100,29 @@ class RequestQueue:
         rows = await self.store.db.execute_fetchall(sql + " ORDER BY created_at, id", params)
         return [Request.from_row(row) for row in rows]
 
-    async def kinds(self) -> list[str]:
+    async def kinds(self) -> builtins.list[str]:
         rows = await self.store.db.execute_fetchall("SELECT DISTINCT kind FROM requests ORDER BY kind")
         return [row[0] for row in rows]
 
-    async def for_requester(self, channel: str, user_id: str) -> list[Request]:
+    async def for_requester(self, channel: str, user_id: str) -> builtins.list[Request]:
         rows = await self.store.db.execute_fetchall(
             f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND erased_at IS NULL "
-            "ORDER BY created_at, id", (channel, str(user_id)))
+            "ORDER BY created_at, id",
+            (channel, str(user_id)),
+        )
         return [Request.from_row(row) for row in rows]
 
     async def awaiting_answer(self, key: ConversationKey) -> Request | None:
         """The latest request whose staff reply this requester has not answered yet, in this chat.
 
         Asked before every free-text message, so it is one trip to the database thread."""
-        rows = await self.store.db.execute_fetchall(
-            f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND chat_id=? "
-            "AND awaiting_answer=1 AND status != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1",
-            (key.channel, key.user_id, key.chat_id))
+        rows = list(
+            await self.store.db.execute_fetchall(
+                f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND chat_id=? "
+                "AND awaiting_answer=1 AND status != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1",
+                (key.channel, key.user_id, key.chat_id),
+            )
+        )
         return Request.from_row(rows[0]) if rows else None
 
     # -- staff operations -----------------------------------------------------------------------
@@ -130,6 +141,7 @@ class RequestQueue:
 
     async def reply(self, ref: str, actor: str, text: str) -> Request:
         """Staff text for the requester; the caller delivers it. Sets answered."""
+
         def decide(r: Request) -> dict[str, Any]:
             if r.status == "new":
                 raise Refused("not_claimed", r)
@@ -173,6 +185,7 @@ class RequestQueue:
 
     async def requester_reply(self, ref: str, requester: ConversationKey, text: str) -> Request:
         """The requester answers back into the same request; staff must act again."""
+
         def decide(r: Request) -> dict[str, Any]:
             if not _belongs(r, requester):
                 raise Refused("not_yours", r)
@@ -186,6 +199,7 @@ class RequestQueue:
 
     async def decline_answer(self, ref: str, requester: ConversationKey) -> Request:
         """The requester has nothing to add to the staff reply: stop catching their next message."""
+
         def decide(r: Request) -> dict[str, Any]:
             if not _belongs(r, requester):
                 raise Refused("not_yours", r)
@@ -197,8 +211,9 @@ class RequestQueue:
         """The channel cannot deliver to this requester (blocked the bot): flag only, nothing else."""
         now = self.clock()
         async with self.store.transaction() as db:
-            ids = await _ids(db, "channel=? AND user_id=? AND unreachable=0 AND erased_at IS NULL",
-                             (channel, str(user_id)))
+            ids = await _ids(
+                db, "channel=? AND user_id=? AND unreachable=0 AND erased_at IS NULL", (channel, str(user_id))
+            )
             for request_id in ids:
                 await db.execute("UPDATE requests SET unreachable=1 WHERE id=?", (request_id,))
                 await _event(db, request_id, now, "system", "unreachable", None)
@@ -226,12 +241,12 @@ class RequestQueue:
         async with self.store.transaction() as db:
             async with db.execute(
                 "SELECT id, channel, user_id FROM requests WHERE status='closed' AND closed_at < ? "
-                "AND erased_at IS NULL", (cutoff,),
+                "AND erased_at IS NULL",
+                (cutoff,),
             ) as cur:
-                rows = await cur.fetchall()
+                rows = list(await cur.fetchall())
             for request_id, channel, user_id in rows:
-                await _erase(db, request_id, f"{channel}:{user_id}", now, "system",
-                             f"retention {retention_days} days")
+                await _erase(db, request_id, f"{channel}:{user_id}", now, "system", f"retention {retention_days} days")
         return len(rows)
 
     # -- the one way a request changes ------------------------------------------------------------
@@ -262,7 +277,7 @@ class RequestQueue:
 
     @staticmethod
     async def _get(db: aiosqlite.Connection, ref: str) -> Request | None:
-        rows = await db.execute_fetchall(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE ref=?", (ref,))
+        rows = list(await db.execute_fetchall(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE ref=?", (ref,)))
         return Request.from_row(rows[0]) if rows else None
 
 
@@ -274,8 +289,9 @@ def _belongs(request: Request, key: ConversationKey) -> bool:
     return (request.channel, request.user_id) == (key.channel, key.user_id) and not request.erased_at
 
 
-async def _event(db: aiosqlite.Connection, request_id: int, at: float, actor: str, action: str,
-                 text: str | None) -> None:
+async def _event(
+    db: aiosqlite.Connection, request_id: int, at: float, actor: str, action: str, text: str | None
+) -> None:
     await db.execute(
         "INSERT INTO request_events(request_id, at, actor, action, text) VALUES (?,?,?,?,?)",
         (request_id, at, actor, action, text),
@@ -287,13 +303,15 @@ async def _ids(db: aiosqlite.Connection, where: str, params: tuple[Any, ...]) ->
         return [row[0] for row in await cur.fetchall()]
 
 
-async def _erase(db: aiosqlite.Connection, request_id: int, requester: str, now: float, actor: str,
-                 why: str) -> None:
+async def _erase(db: aiosqlite.Connection, request_id: int, requester: str, now: float, actor: str, why: str) -> None:
     """Blank the personal fields, the texts of replies and notes, and the requester's id in the audit."""
     await db.execute(f"UPDATE requests SET {_ERASE} WHERE id=?", (now, request_id))
     marks = ",".join("?" * len(_PERSONAL_EVENT_ACTIONS))
-    await db.execute(f"UPDATE request_events SET text=NULL WHERE request_id=? AND action IN ({marks})",
-                     (request_id, *_PERSONAL_EVENT_ACTIONS))
-    await db.execute("UPDATE request_events SET actor=? WHERE request_id=? AND actor=?",
-                     (ERASED_ACTOR, request_id, requester))
+    await db.execute(
+        f"UPDATE request_events SET text=NULL WHERE request_id=? AND action IN ({marks})",
+        (request_id, *_PERSONAL_EVENT_ACTIONS),
+    )
+    await db.execute(
+        "UPDATE request_events SET actor=? WHERE request_id=? AND actor=?", (ERASED_ACTOR, request_id, requester)
+    )
     await _event(db, request_id, now, actor, "erased", why)

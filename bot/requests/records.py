@@ -1,4 +1,5 @@
 """What a stored request and its audit events look like to the rest of the program."""
+
 from __future__ import annotations
 
 import json
@@ -46,13 +47,23 @@ class Request:
     events: tuple[Event, ...] = field(default=())
 
     @classmethod
-    def from_row(cls, row: Any) -> "Request":
+    def from_row(cls, row: Any) -> Request:
         return cls(
-            id=row["id"], ref=row["ref"], kind=row["kind"], status=row["status"],
-            answers=json.loads(row["answers"]), channel=row["channel"], chat_id=row["chat_id"],
-            user_id=row["user_id"], lang=row["lang"], assignee=row["assignee"],
-            unreachable=bool(row["unreachable"]), awaiting_answer=bool(row["awaiting_answer"]),
-            created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"],
+            id=row["id"],
+            ref=row["ref"],
+            kind=row["kind"],
+            status=row["status"],
+            answers=json.loads(row["answers"]),
+            channel=row["channel"],
+            chat_id=row["chat_id"],
+            user_id=row["user_id"],
+            lang=row["lang"],
+            assignee=row["assignee"],
+            unreachable=bool(row["unreachable"]),
+            awaiting_answer=bool(row["awaiting_answer"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            closed_at=row["closed_at"],
             erased_at=row["erased_at"],
         )
 
@@ -68,12 +79,21 @@ class Request:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, with readable UTC times (for `requests list --json` and /mydata)."""
         return {
-            "ref": self.ref, "kind": self.kind, "status": self.status,
-            "created": format_time(self.created_at), "updated": format_time(self.updated_at),
-            "closed": format_time(self.closed_at), "channel": self.channel, "chat_id": self.chat_id,
-            "user_id": self.user_id, "lang": self.lang, "assignee": self.assignee,
-            "unreachable": self.unreachable, "awaiting_answer": self.awaiting_answer,
-            "erased": format_time(self.erased_at), "answers": self.answers,
+            "ref": self.ref,
+            "kind": self.kind,
+            "status": self.status,
+            "created": format_time(self.created_at),
+            "updated": format_time(self.updated_at),
+            "closed": format_time(self.closed_at),
+            "channel": self.channel,
+            "chat_id": self.chat_id,
+            "user_id": self.user_id,
+            "lang": self.lang,
+            "assignee": self.assignee,
+            "unreachable": self.unreachable,
+            "awaiting_answer": self.awaiting_answer,
+            "erased": format_time(self.erased_at),
+            "answers": self.answers,
         }
 
 

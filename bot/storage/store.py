@@ -4,13 +4,14 @@ Schema changes are numbered migrations, each applied in its own transaction. The
 WAL mode with synchronous=FULL: once a commit returns, a SIGKILL or power cut cannot take it back,
 which is what lets us acknowledge a request only after its commit.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 import aiosqlite
 
@@ -40,7 +41,7 @@ class Store:
             await self.db.execute("COMMIT")
 
     @classmethod
-    async def open(cls, path: Path) -> "Store":
+    async def open(cls, path: Path) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(str(path), isolation_level=None)  # we manage transactions
         db.row_factory = aiosqlite.Row
@@ -79,8 +80,11 @@ class Store:
     async def load_conversation(self, key: ConversationKey) -> Conversation:
         # one round trip to aiosqlite's thread instead of three (execute, fetchone, close): this runs
         # for every message
-        rows = await self.db.execute_fetchall(
-            "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key))
+        rows = list(
+            await self.db.execute_fetchall(
+                "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key)
+            )
+        )
         return Conversation.from_json(rows[0][0] if rows else None)
 
     async def save_conversation(self, key: ConversationKey, state: Conversation) -> None:
@@ -98,10 +102,11 @@ class Store:
         async with self.write_lock:
             await self.db.execute(
                 "INSERT OR IGNORE INTO button_payloads(token, payload, created_at) VALUES (?,?,?)",
-                (token, payload, time.time()))
+                (token, payload, time.time()),
+            )
 
     async def recall_payload(self, token: str) -> str | None:
-        rows = await self.db.execute_fetchall("SELECT payload FROM button_payloads WHERE token=?", (token,))
+        rows = list(await self.db.execute_fetchall("SELECT payload FROM button_payloads WHERE token=?", (token,)))
         return str(rows[0][0]) if rows else None
 
     # -- notices kept for someone who cannot be reached right now (bot/core/outbox.py) ------------
@@ -110,7 +115,8 @@ class Store:
         async with self.write_lock:
             await self.db.execute(
                 "INSERT INTO pending_notices(channel, chat_id, reply, ref, created_at) VALUES (?,?,?,?,?)",
-                (to.channel, to.chat_id, reply, ref, time.time()))
+                (to.channel, to.chat_id, reply, ref, time.time()),
+            )
 
     async def pending_addresses(self) -> set[Address]:
         rows = await self.db.execute_fetchall("SELECT DISTINCT channel, chat_id FROM pending_notices")
@@ -119,7 +125,8 @@ class Store:
     async def pending_notices(self, to: Address) -> list[tuple[int, str]]:
         """(id, reply as JSON), oldest first."""
         rows = await self.db.execute_fetchall(
-            "SELECT id, reply FROM pending_notices WHERE channel=? AND chat_id=? ORDER BY id", (to.channel, to.chat_id))
+            "SELECT id, reply FROM pending_notices WHERE channel=? AND chat_id=? ORDER BY id", (to.channel, to.chat_id)
+        )
         return [(int(row[0]), str(row[1])) for row in rows]
 
     async def drop_notices(self, ids: list[int]) -> None:

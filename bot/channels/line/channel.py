@@ -20,8 +20,8 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from aiohttp import web
 from linebot.v3.exceptions import InvalidSignatureError
@@ -70,8 +70,15 @@ class LineChannel:
     name = CHANNEL
     limits = Limits(max_text=5000, max_buttons=13, max_label=20, max_payload_bytes=300, max_messages_per_call=5)
 
-    def __init__(self, settings: LineSettings, secrets: LineSecrets, inbox: Inbox, payloads: PayloadTable,
-                 attachments: Attachments, public_url: str) -> None:
+    def __init__(
+        self,
+        settings: LineSettings,
+        secrets: LineSecrets,
+        inbox: Inbox,
+        payloads: PayloadTable,
+        attachments: Attachments,
+        public_url: str,
+    ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.inbox = inbox
@@ -102,12 +109,16 @@ class LineChannel:
         except ApiException as exc:
             await self.stop()
             if exc.status == 401:
-                raise StartError("LINE refused the channel access token in the environment variable "
-                                 f"{self.settings.access_token_env} (401). Fix: issue a long-lived channel access "
-                                 "token in the LINE Developers console (Messaging API tab) and export it.") from None
+                raise StartError(
+                    "LINE refused the channel access token in the environment variable "
+                    f"{self.settings.access_token_env} (401). Fix: issue a long-lived channel access "
+                    "token in the LINE Developers console (Messaging API tab) and export it."
+                ) from None
             raise StartError(f"LINE's API answered {exc.status} at start-up ({exc.reason}); try again later.") from None
         self.bot_user_id = info.user_id
-        log.info("line: %s (%s) is running, webhook at %s", info.display_name, info.basic_id, self.settings.webhook_path)
+        log.info(
+            "line: %s (%s) is running, webhook at %s", info.display_name, info.basic_id, self.settings.webhook_path
+        )
 
     async def stop(self) -> None:
         for client in self.clients:
@@ -186,14 +197,23 @@ class LineChannel:
             language = (await self.api.get_profile(source.user_id)).language
         except ApiException as exc:
             log.info("no profile for a new LINE friend (%s); greeting in the default language", exc.status)
-        return Incoming(CHANNEL, source.user_id, source.user_id, text="/start", client_language=language,
-                        ticket=event.reply_token or "", received_at=time.monotonic(), log_id=event.webhook_event_id)
+        return Incoming(
+            CHANNEL,
+            source.user_id,
+            source.user_id,
+            text="/start",
+            client_language=language,
+            ticket=event.reply_token or "",
+            received_at=time.monotonic(),
+            log_id=event.webhook_event_id,
+        )
 
     async def _show_loading(self, chat: str) -> None:
         await asyncio.sleep(self.settings.loading_after_seconds)
         try:
-            await self.api.show_loading_animation(ShowLoadingAnimationRequest(chatId=chat,
-                                                                              loadingSeconds=LOADING_SECONDS))
+            await self.api.show_loading_animation(
+                ShowLoadingAnimationRequest(chatId=chat, loadingSeconds=LOADING_SECONDS)
+            )
         except (ApiException, OSError) as exc:
             log.debug("loading animation not shown: %s", exc)
 
@@ -221,7 +241,7 @@ class LineChannel:
         size = self.limits.max_messages_per_call
         start = 0
         for batch in batches(messages, size):
-            where = owner[start:start + len(batch)]
+            where = owner[start : start + len(batch)]
             start += len(batch)
             if token:
                 outcome = await self._reply(token, batch)
@@ -246,18 +266,25 @@ class LineChannel:
                 link = LABELS.get(lang, "file_unavailable")
             text = f"{text}\n\n{link}" if text.strip() else link
         parts, buttons = fit(Reply(reply.to, text, reply.buttons), self.limits)
-        messages = [TextMessage(text=part) for part in parts]  # type: ignore[call-arg]
+        messages = [TextMessage(text=part) for part in parts]
         if buttons and messages:
-            items = [QuickReplyItem(action=PostbackAction(  # type: ignore[call-arg]
-                label=b.label, data=await self.payloads.encode(b.payload, self.limits.max_payload_bytes),
-                displayText=b.label)) for b in buttons]
+            items = [
+                QuickReplyItem(
+                    action=PostbackAction(
+                        label=b.label,
+                        data=await self.payloads.encode(b.payload, self.limits.max_payload_bytes),
+                        displayText=b.label,
+                    )
+                )
+                for b in buttons
+            ]
             messages[-1].quick_reply = QuickReply(items=items)
         return messages
 
     async def _reply(self, token: str, batch: list[TextMessage]) -> Delivery | None:
         """Delivery, or None when the token is not accepted (then the caller pushes)."""
         try:
-            await self.api.reply_message(ReplyMessageRequest(replyToken=token, messages=batch))  # type: ignore[call-arg]
+            await self.api.reply_message(ReplyMessageRequest(replyToken=token, messages=batch))
             return Delivery.SENT
         except ApiException as exc:
             if exc.status == 400 and "reply token" in str(exc.body or "").lower():
@@ -267,7 +294,7 @@ class LineChannel:
                 return None
             log.warning("LINE refused a reply (%s): %s", exc.status, exc.body)
             return Delivery.FAILED
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             log.warning("LINE reply failed (%s): pushing instead", exc)
             return None
 
@@ -275,8 +302,10 @@ class LineChannel:
         retry_key = str(uuid.uuid4())  # the same for every attempt: LINE sends it once
         for attempt in range(PUSH_ATTEMPTS):
             try:
-                await self.api.push_message(PushMessageRequest(to=chat, messages=batch),  # type: ignore[call-arg]
-                                            x_line_retry_key=retry_key)
+                await self.api.push_message(
+                    PushMessageRequest(to=chat, messages=batch),
+                    x_line_retry_key=retry_key,
+                )
                 return Delivery.SENT
             except ApiException as exc:
                 body = str(exc.body or "")
@@ -288,7 +317,7 @@ class LineChannel:
                 if exc.status is None or not (exc.status >= 500 or exc.status == 429):
                     log.warning("LINE refused a push to %s (%s): %s", chat, exc.status, body)
                     return Delivery.FAILED
-            except (OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError) as exc:
                 log.info("LINE push to %s failed (%s), attempt %d", chat, exc, attempt + 1)
             await asyncio.sleep(0.5 * 2**attempt)
         return Delivery.LATER

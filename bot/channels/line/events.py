@@ -51,9 +51,16 @@ def to_incoming(event: Event, client_language: str | None = None) -> Incoming | 
     if who is None:
         return None
     chat, user, is_group = who
-    base = Incoming(CHANNEL, chat, user, is_group=is_group, client_language=client_language,
-                    ticket=getattr(event, "reply_token", None) or "", received_at=time.monotonic(),
-                    log_id=event.webhook_event_id)
+    base = Incoming(
+        CHANNEL,
+        chat,
+        user,
+        is_group=is_group,
+        client_language=client_language,
+        ticket=getattr(event, "reply_token", None) or "",
+        received_at=time.monotonic(),
+        log_id=event.webhook_event_id,
+    )
     if isinstance(event, PostbackEvent):
         return replace(base, payload=event.postback.data)
     if not isinstance(event, MessageEvent):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -42,9 +42,12 @@ class FileShelf:
         if entry is None:
             return web.Response(status=404, text="not found or expired")
         document = entry[1]
-        disposition = f"attachment; filename=\"{document.filename}\""
-        return web.Response(body=document.content, content_type="text/csv",
-                            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+        disposition = f'attachment; filename="{document.filename}"'
+        return web.Response(
+            body=document.content,
+            content_type="text/csv",
+            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        )
 
     def _expire(self) -> None:
         now = self.clock()

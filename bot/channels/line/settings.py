@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from bot.settings import SettingsReader, StartError
 
@@ -36,26 +36,39 @@ def read_line(r: SettingsReader) -> LineSettings:
     return LineSettings(
         enabled=r.get("line.enabled", bool, "true to serve LINE in `madoguchi run`, false to leave it off"),
         webhook_path=path,
-        channel_secret_env=r.optional("line.channel_secret_env", str, "LINE_CHANNEL_SECRET",
-                                      "the NAME of the environment variable holding the channel secret"),
-        access_token_env=r.optional("line.access_token_env", str, "LINE_CHANNEL_ACCESS_TOKEN",
-                                    "the NAME of the environment variable holding the channel access token"),
+        channel_secret_env=r.optional(
+            "line.channel_secret_env",
+            str,
+            "LINE_CHANNEL_SECRET",
+            "the NAME of the environment variable holding the channel secret",
+        ),
+        access_token_env=r.optional(
+            "line.access_token_env",
+            str,
+            "LINE_CHANNEL_ACCESS_TOKEN",
+            "the NAME of the environment variable holding the channel access token",
+        ),
         api_base_url=r.optional("line.api_base_url", str, "", '"" for LINE\'s own servers, or a proxy URL'),
         data_api_base_url=r.optional("line.data_api_base_url", str, "", '"" to use api_base_url (or LINE\'s own)'),
         staff_group_id=group,
-        loading_after_seconds=r.number("line.loading_after_seconds", 0, 60,
-                                       "seconds before the loading animation shows, e.g. 1", default=1.0),
+        loading_after_seconds=r.number(
+            "line.loading_after_seconds", 0, 60, "seconds before the loading animation shows, e.g. 1", default=1.0
+        ),
     )
 
 
 def read_line_secrets(settings: LineSettings, env: Mapping[str, str]) -> LineSecrets:
     found = {}
-    for key, name, what in (("line.channel_secret_env", settings.channel_secret_env, "channel secret"),
-                            ("line.access_token_env", settings.access_token_env, "channel access token")):
+    for key, name, what in (
+        ("line.channel_secret_env", settings.channel_secret_env, "channel secret"),
+        ("line.access_token_env", settings.access_token_env, "channel access token"),
+    ):
         value = env.get(name, "").strip()
         if not value:
-            raise StartError(f"LINE is enabled but the environment variable {name} (named by [{key.replace('.', '] ')}) "
-                             f"is not set. Fix: export {name}=<the {what} from the LINE Developers console, "
-                             "Messaging API channel>, or set [line] enabled = false.")
+            raise StartError(
+                f"LINE is enabled but the environment variable {name} (named by [{key.replace('.', '] ')}) "
+                f"is not set. Fix: export {name}=<the {what} from the LINE Developers console, "
+                "Messaging API channel>, or set [line] enabled = false."
+            )
         found[key] = value
     return LineSecrets(found["line.channel_secret_env"], found["line.access_token_env"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
@@ -35,9 +35,11 @@ def api_urls(base_url: str, base_file_url: str) -> tuple[str, str]:
     return api, files
 
 
-def build_application(settings: TelegramSettings, token: str) -> Application:  # type: ignore[type-arg]
+def build_application(settings: TelegramSettings, token: str) -> Application:
     builder = (
-        ApplicationBuilder().token(token).concurrent_updates(MAX_CONCURRENT_UPDATES)
+        ApplicationBuilder()
+        .token(token)
+        .concurrent_updates(MAX_CONCURRENT_UPDATES)
         .request(JsonRequest(connection_pool_size=settings.connection_pool_size, pool_timeout=settings.pool_timeout))
     )
     api, files = api_urls(settings.base_url, settings.base_file_url)
@@ -50,8 +52,12 @@ def build_application(settings: TelegramSettings, token: str) -> Application:  #
     return builder.build()
 
 
-async def set_commands(app: Application, menu: MenuSource, staff_chat: int | None,  # type: ignore[type-arg]
-                       staff_language: str) -> None:
+async def set_commands(
+    app: Application,
+    menu: MenuSource,
+    staff_chat: int | None,
+    staff_language: str,
+) -> None:
     """The command menu, per language; optional, so a failure is only a warning."""
     try:
         for lang, code in MENU_LANGUAGES.items():
@@ -61,4 +67,3 @@ async def set_commands(app: Application, menu: MenuSource, staff_chat: int | Non
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in staff], scope=BotCommandScopeChat(staff_chat))
     except TelegramError as exc:
         log.warning("could not set the command menu (%s); the bot keeps running without it", exc)
-

@@ -13,9 +13,10 @@ import asyncio
 import logging
 import warnings
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any
 
 from aiohttp import web
 from telegram import InputFile, Message, Update
@@ -59,9 +60,17 @@ class TelegramChannel:
     name = CHANNEL
     limits = Limits(max_text=4096, max_buttons=100, max_label=64, max_payload_bytes=64)
 
-    def __init__(self, settings: TelegramSettings, secrets: TelegramSecrets, inbox: Inbox, payloads: PayloadTable,
-                 attachments: Attachments, menu: MenuSource, staff_language: str,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        secrets: TelegramSecrets,
+        inbox: Inbox,
+        payloads: PayloadTable,
+        attachments: Attachments,
+        menu: MenuSource,
+        staff_language: str,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.inbox = inbox
@@ -89,13 +98,16 @@ class TelegramChannel:
         try:
             await self.app.initialize()  # getMe: checks the token
         except InvalidToken as exc:
-            raise StartError(f"Telegram refused the token in {TOKEN_ENV} ({exc}). Fix: copy it again from @BotFather.")
+            raise StartError(
+                f"Telegram refused the token in {TOKEN_ENV} ({exc}). Fix: copy it again from @BotFather."
+            ) from None
         self.bot_id, self.bot_username = self.app.bot.id, self.app.bot.username or ""
         await set_commands(self.app, self.menu, self.settings.staff_chat_id, self.staff_language)
         await self.app.start()
         if self.settings.mode == "webhook":
-            await self.app.bot.set_webhook(self.settings.webhook_url, secret_token=self.secrets.webhook_secret,
-                                           allowed_updates=Update.ALL_TYPES)
+            await self.app.bot.set_webhook(
+                self.settings.webhook_url, secret_token=self.secrets.webhook_secret, allowed_updates=Update.ALL_TYPES
+            )
         else:
             assert self.app.updater is not None
             await self.app.updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
@@ -140,8 +152,9 @@ class TelegramChannel:
             if self.attachments.too_big(file.file_size):
                 return Photo(photo.file_id, "", file.file_size or 0)
             content = bytes(await file.download_as_bytearray())
-            return await self.attachments.save(photo, f"tg-{file.file_unique_id}", Path(file.file_path or "").suffix,
-                                               content)
+            return await self.attachments.save(
+                photo, f"tg-{file.file_unique_id}", Path(file.file_path or "").suffix, content
+            )
         except (TelegramError, OSError) as exc:
             log.warning("photo kept by file id only, download failed: %s", exc)
             return photo
@@ -152,11 +165,17 @@ class TelegramChannel:
         status = change.new_chat_member.status
         if change.chat.type == ChatType.PRIVATE and status == ChatMemberStatus.BANNED:
             await self.inbox.blocked(Address(CHANNEL, str(change.chat.id)))  # the user blocked the bot
-        elif change.chat.type != ChatType.PRIVATE and status in (ChatMemberStatus.MEMBER,
-                                                                  ChatMemberStatus.ADMINISTRATOR):
+        elif change.chat.type != ChatType.PRIVATE and status in (
+            ChatMemberStatus.MEMBER,
+            ChatMemberStatus.ADMINISTRATOR,
+        ):
             # how the operator learns the staff group's id (README, "The staff group")
-            log.info("added to %s %r: its chat id is %s (for [telegram] staff_chat_id)",
-                     change.chat.type, change.chat.title, change.chat.id)
+            log.info(
+                "added to %s %r: its chat id is %s (for [telegram] staff_chat_id)",
+                change.chat.type,
+                change.chat.title,
+                change.chat.id,
+            )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # the update id only: what people typed stays out of the log
@@ -203,8 +222,9 @@ class TelegramChannel:
             for part in parts:
                 await self._call(bot.send_message, chat_id=chat, text=part)
             document = InputFile(reply.document.content, filename=reply.document.filename)
-            message: Message = await self._call(bot.send_document, chat_id=chat, document=document, caption=caption,
-                                                reply_markup=markup)
+            message: Message = await self._call(
+                bot.send_document, chat_id=chat, document=document, caption=caption, reply_markup=markup
+            )
             return message
         last = None
         for i, part in enumerate(parts):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -33,9 +33,16 @@ def to_incoming(update: Update, for_me: Callable[[Message], bool]) -> Incoming |
     if user is None or chat is None or user.is_bot:
         return None
     is_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
-    base = Incoming(CHANNEL, str(chat.id), str(user.id), client_language=user.language_code,
-                    display_name=user.full_name, is_group=is_group, received_at=time.monotonic(),
-                    log_id=str(update.update_id))
+    base = Incoming(
+        CHANNEL,
+        str(chat.id),
+        str(user.id),
+        client_language=user.language_code,
+        display_name=user.full_name,
+        is_group=is_group,
+        received_at=time.monotonic(),
+        log_id=str(update.update_id),
+    )
     query = update.callback_query
     if query is not None:
         # the payload may be a token for a long one; the inbox looks it up, in this user's turn

@@ -30,7 +30,7 @@ def secret_matches(given: str, secret: bytes) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), secret)
 
 
-def webhook_route(application: Application, path: str, secret: str) -> web.RouteDef:  # type: ignore[type-arg]
+def webhook_route(application: Application, path: str, secret: str) -> web.RouteDef:
     expected = secret.encode("utf-8")
 
     async def receive(request: web.Request) -> web.Response:

@@ -1,0 +1,212 @@
+"""LINE end to end: webhook events per second, signed POST in to reply call out, against a bare echo.
+
+Everything runs in one process on one event loop (pinned to one CPU with --cpu): the fake LINE
+Messaging API of the tests (tests/fake_line.py, real HTTP on 127.0.0.1), an aiohttp web server
+receiving the webhook, and 100 simulated users. Two bots in the same run, each round in turn (the
+order reversed every other round, so a drift in machine speed hits them alike):
+
+  echo       the floor: a bare line-bot-sdk handler on the same aiohttp server — WebhookParser
+             checks the signature and parses the events, then AsyncMessagingApi.reply_message sends
+             the text back with the reply token. Nothing goes through line-bot-sdk and aiohttp faster.
+  madoguchi  `madoguchi run`'s Service with the shipped config.toml (Telegram off): the LINE
+             channel (signature, duplicate-event check, loading-animation timer), the inbox (rate
+             limit, per-user order), Core.handle (conversation load, language, matching, templates,
+             conversation save in SQLite), the outbox, quick-reply buttons through the payload
+             table, reply_message.
+
+Each user sends free-text questions (tests/eval/questions.jsonl, each user in one of ja, ko, en)
+in a closed loop: one signed webhook POST per question; the next question when the reply has
+reached the fake. Handling time is from the POST to the reply call arriving (p50, p99). The
+per-user rate limit is raised for the run. The headline ratio is the median of the rounds' own
+madoguchi/echo ratios.
+
+    .venv/bin/python bench/line_throughput.py [--users 100] [--per-user 10] [--rounds 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration, ReplyMessageRequest, TextMessage
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import MessageEvent, TextMessageContent
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from bot.config import load_config  # noqa: E402
+from bot.runner import Service  # noqa: E402
+from fake_line import ACCESS_TOKEN, CHANNEL_SECRET, FakeLine, Sent, user_id  # noqa: E402
+
+PATH = "/line/webhook"
+# (fake LINE) -> (webhook URL, stop event, started event)
+Runner = Callable[[FakeLine, asyncio.Event, asyncio.Event, list[str]], Awaitable[None]]
+
+
+def questions(lang: str) -> list[str]:
+    path = ROOT / "tests" / "eval" / "questions.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["text"] for r in rows if r.get("topic") and r["lang"] == lang]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def echo_bot(fake: FakeLine, stop: asyncio.Event, started: asyncio.Event, url: list[str]) -> None:
+    parser = WebhookParser(CHANNEL_SECRET)
+    client = AsyncApiClient(Configuration(host=fake.base_url, access_token=ACCESS_TOKEN))
+    api = AsyncMessagingApi(client)
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = (await request.read()).decode("utf-8")
+        for event in parser.parse(body, request.headers.get("X-Line-Signature", "")):
+            if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+                await api.reply_message(ReplyMessageRequest(replyToken=event.reply_token,
+                                                            messages=[TextMessage(text=event.message.text)]))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post(PATH, webhook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url.append(f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}{PATH}")  # type: ignore[union-attr]
+    started.set()
+    await stop.wait()
+    await runner.cleanup()
+    await client.close()
+
+
+def madoguchi_bot(tmp: Path) -> Runner:
+    async def run(fake: FakeLine, stop: asyncio.Event, started: asyncio.Event, url: list[str]) -> None:
+        base = load_config(ROOT / "config.toml")
+        line = dataclasses.replace(base.line, enabled=True, api_base_url=fake.base_url, data_api_base_url="")
+        config = dataclasses.replace(
+            base, database=tmp / f"bench-{time.monotonic_ns()}.sqlite3", attachments_dir=tmp / "attachments",
+            rate_limit_per_minute=10_000, line=line, telegram=dataclasses.replace(base.telegram, enabled=False),
+            server=dataclasses.replace(base.server, port=0))
+        env = {"LINE_CHANNEL_SECRET": CHANNEL_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN}
+        async with Service(config, env) as service:
+            url.append(f"http://127.0.0.1:{service.server.port}{config.line.webhook_path}")
+            started.set()
+            await stop.wait()
+    return run
+
+
+async def measure(name: str, runner: Runner, users: int, per_user: int) -> dict[str, Any]:
+    fake = FakeLine()
+    await fake.start()
+    stop, started, url = asyncio.Event(), asyncio.Event(), []
+    task = asyncio.create_task(runner(fake, stop, started, url))
+    await asyncio.wait_for(started.wait(), 60)
+    webhook = url[0]
+
+    langs = ("ja", "ko", "en")
+    by_lang = {lang: questions(lang) for lang in langs}
+    people = [user_id(200_000 + i) for i in range(users)]
+    lang_of = {p: langs[i % 3] for i, p in enumerate(people)}
+    asked: dict[str, float] = {}  # user -> when their question was posted
+    left = {p: per_user for p in people}
+    latencies: list[float] = []
+    done = asyncio.Event()
+    counter = [0]
+    tasks: set[asyncio.Task[Any]] = set()
+
+    def ask(person: str) -> None:
+        counter[0] += 1
+        pool = by_lang[lang_of[person]]
+        event = fake.text_event(person, pool[counter[0] % len(pool)])
+        asked[person] = time.perf_counter()
+        task = asyncio.get_running_loop().create_task(fake.post_events(webhook, [event]))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def on_sent(sent: Sent) -> None:
+        if not sent.last_of_call or sent.to not in asked:
+            return
+        latencies.append(sent.at - asked.pop(sent.to))
+        left[sent.to] -= 1
+        if left[sent.to] > 0:
+            ask(sent.to)
+        elif all(v == 0 for v in left.values()):
+            done.set()
+
+    fake.on_sent = on_sent
+    t0, c0 = time.perf_counter(), time.process_time()
+    for person in people:
+        ask(person)
+    await asyncio.wait_for(done.wait(), 600)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    await asyncio.gather(*tasks)
+    stop.set()
+    await task
+    if fake.session is not None:
+        await fake.session.close()
+    await fake.stop()
+    count = users * per_user
+    return {"bot": name, "messages": count, "seconds": round(wall, 3), "per_second": round(count / wall, 1),
+            "p50_ms": round(pct(latencies, 0.5) * 1000, 2), "p99_ms": round(pct(latencies, 0.99) * 1000, 2),
+            "cpu_busy": round(cpu / wall, 2)}
+
+
+async def main(args: argparse.Namespace) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        runners: list[tuple[str, Runner]] = [("echo", echo_bot), ("madoguchi", madoguchi_bot(Path(tmp)))]
+        for name, runner in runners:  # warm-up: imports, first matcher call, connection pools
+            await measure(name, runner, 10, 3)
+        results = []
+        for i in range(args.rounds):
+            for name, runner in runners if i % 2 == 0 else runners[::-1]:
+                results.append(await measure(name, runner, args.users, args.per_user) | {"round": i})
+                print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+def report(results: list[dict[str, Any]]) -> dict[str, Any]:
+    rounds = sorted({r["round"] for r in results})
+    rate = {(r["round"], r["bot"]): r["per_second"] for r in results}
+    ratios = [rate[i, "madoguchi"] / rate[i, "echo"] for i in rounds]
+    median = {name: {k: statistics.median(r[k] for r in results if r["bot"] == name)
+                     for k in ("per_second", "p50_ms", "p99_ms")} for name in ("echo", "madoguchi")}
+    headline = statistics.median(ratios)
+    print()
+    print(f"{'bot':<10} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8}   (medians of {len(rounds)} rounds)")
+    for name, m in median.items():
+        print(f"{name:<10} {m['per_second']:>9.1f} {m['p50_ms']:>8.1f} {m['p99_ms']:>8.1f}")
+    print(f"madoguchi / echo: {headline:.0%} (median of the rounds' ratios; range {min(ratios):.0%}-{max(ratios):.0%}; "
+          "target >= 70%)")
+    return {"medians": median, "ratio": round(headline, 3), "ratio_range": [round(min(ratios), 3),
+            round(max(ratios), 3)], "runs": results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--per-user", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--cpu", type=int, default=0, help="pin to this CPU (-1: don't)")
+    args = parser.parse_args()
+    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+    logging.basicConfig(level=logging.WARNING)
+    summary = report(asyncio.run(main(args)))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "line_throughput.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
