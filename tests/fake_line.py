@@ -371,7 +371,7 @@ class FakeLine:
             if token is not None and token.posted_at is None:
                 token.posted_at = now
         if self.session is None:
-            self.session = aiohttp.ClientSession()
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         async with self.session.post(webhook_url, data=raw, headers=headers) as response:
             return response.status, await response.text()
 

@@ -94,7 +94,13 @@ def fit(reply: Reply, limits: Limits) -> tuple[list[str], tuple[Button, ...]]:
     dropped = reply.buttons[limits.max_buttons :]
     if dropped:
         text = text + "\n\n" + "\n".join(f"• {b.label}" for b in dropped)
-    labelled = tuple(replace(b, label=cut_label(b.label, limits.max_label)) for b in buttons)
+    short = limits.max_label
+    labelled = tuple(
+        b
+        if len(b.label) * 2 <= short or utf16_len(b.label) <= short  # most labels: no copy
+        else replace(b, label=cut_label(b.label, short))
+        for b in buttons
+    )
     parts = split_text(text, limits.max_text) if text.strip() else []
     return parts, labelled
 

@@ -31,13 +31,7 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
-    PostbackAction,
-    PushMessageRequest,
-    QuickReply,
-    QuickReplyItem,
-    ReplyMessageRequest,
     ShowLoadingAnimationRequest,
-    TextMessage,
 )
 from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import Event, FollowEvent, JoinEvent, MessageEvent, PostbackEvent, UnfollowEvent, UserSource
@@ -47,6 +41,7 @@ from bot.channels.contract import Delivery, Limits
 from bot.channels.line.events import CHANNEL, to_incoming
 from bot.channels.line.files import KEEP_SECONDS, FileShelf
 from bot.channels.line.settings import LineSecrets, LineSettings
+from bot.channels.line.wire import Messages, Prepared, push_request, reply_request
 from bot.channels.shaping import batches, fit
 from bot.core.inbox import Inbox
 from bot.core.messages import Address, Incoming, Photo, Reply
@@ -88,6 +83,8 @@ class LineChannel:
         self.parser = WebhookParser(secrets.channel_secret)
         self.files = FileShelf(settings.webhook_path.rstrip("/") + "-files")
         self.seen: OrderedDict[str, None] = OrderedDict()
+        self.messages = Messages()
+        self.loading: set[asyncio.Task[None]] = set()
         self.bot_user_id = ""
         self.clients: list[AsyncApiClient] = []
 
@@ -180,7 +177,10 @@ class LineChannel:
             return
         loading = None
         if isinstance(event, (MessageEvent, PostbackEvent)) and not msg.is_group:
-            loading = asyncio.create_task(self._show_loading(msg.chat_id))
+            # a timer, not a task: most answers are out long before it fires, and then it costs nothing
+            loading = asyncio.get_running_loop().call_later(
+                self.settings.loading_after_seconds, self._show_loading, msg.chat_id
+            )
         try:
             await self.inbox.receive(msg, self)
         finally:
@@ -208,8 +208,12 @@ class LineChannel:
             log_id=event.webhook_event_id,
         )
 
-    async def _show_loading(self, chat: str) -> None:
-        await asyncio.sleep(self.settings.loading_after_seconds)
+    def _show_loading(self, chat: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._loading(chat))
+        self.loading.add(task)  # kept until done, so it is not collected mid-call
+        task.add_done_callback(self.loading.discard)
+
+    async def _loading(self, chat: str) -> None:
         try:
             await self.api.show_loading_animation(
                 ShowLoadingAnimationRequest(chatId=chat, loadingSeconds=LOADING_SECONDS)
@@ -228,7 +232,7 @@ class LineChannel:
     # -- outbound ----------------------------------------------------------------------------
 
     async def deliver(self, to: Address, replies: Sequence[Reply], origin: Incoming | None) -> list[Delivery]:
-        messages: list[TextMessage] = []
+        messages: list[Prepared] = []
         owner: list[int] = []  # which reply each message belongs to
         for i, reply in enumerate(replies):
             for message in await self._messages(reply):
@@ -255,7 +259,7 @@ class LineChannel:
                 results[i] = worse(results[i], outcome)
         return results
 
-    async def _messages(self, reply: Reply) -> list[TextMessage]:
+    async def _messages(self, reply: Reply) -> list[Prepared]:
         text = reply.text
         if reply.document is not None:
             lang = reply.lang or "en"
@@ -266,25 +270,16 @@ class LineChannel:
                 link = LABELS.get(lang, "file_unavailable")
             text = f"{text}\n\n{link}" if text.strip() else link
         parts, buttons = fit(Reply(reply.to, text, reply.buttons), self.limits)
-        messages = [TextMessage(text=part) for part in parts]
-        if buttons and messages:
-            items = [
-                QuickReplyItem(
-                    action=PostbackAction(
-                        label=b.label,
-                        data=await self.payloads.encode(b.payload, self.limits.max_payload_bytes),
-                        displayText=b.label,
-                    )
-                )
-                for b in buttons
-            ]
-            messages[-1].quick_reply = QuickReply(items=items)
-        return messages
+        if not parts:
+            return []
+        limit = self.limits.max_payload_bytes
+        coded = [(b, await self.payloads.encode(b.payload, limit)) for b in buttons]
+        return self.messages.get(parts, coded)
 
-    async def _reply(self, token: str, batch: list[TextMessage]) -> Delivery | None:
+    async def _reply(self, token: str, batch: list[Prepared]) -> Delivery | None:
         """Delivery, or None when the token is not accepted (then the caller pushes)."""
         try:
-            await self.api.reply_message(ReplyMessageRequest(replyToken=token, messages=batch))
+            await self.api.reply_message(reply_request(token, batch))
             return Delivery.SENT
         except ApiException as exc:
             if exc.status == 400 and "reply token" in str(exc.body or "").lower():
@@ -298,12 +293,12 @@ class LineChannel:
             log.warning("LINE reply failed (%s): pushing instead", exc)
             return None
 
-    async def _push(self, chat: str, batch: list[TextMessage]) -> Delivery:
+    async def _push(self, chat: str, batch: list[Prepared]) -> Delivery:
         retry_key = str(uuid.uuid4())  # the same for every attempt: LINE sends it once
         for attempt in range(PUSH_ATTEMPTS):
             try:
                 await self.api.push_message(
-                    PushMessageRequest(to=chat, messages=batch),
+                    push_request(chat, batch),
                     x_line_retry_key=retry_key,
                 )
                 return Delivery.SENT
