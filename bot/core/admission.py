@@ -57,18 +57,38 @@ class RateLimiter:
 
 
 class UserLocks:
-    """An asyncio.Lock per user, dropped when nobody holds or waits for it."""
+    """One turn at a time per user, handed on in arrival order; nothing kept for idle users.
+
+    A user with no message in progress takes the turn at once, without creating a lock: that is
+    almost every message, and this runs for each one.
+    """
 
     def __init__(self) -> None:
-        self.locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}  # user -> (lock, [holders and waiters])
+        self.busy: dict[str, deque[asyncio.Future[None]]] = {}  # user -> messages waiting for the turn
 
     async def run(self, user: str, work: Callable[[], Awaitable[T]]) -> T:
-        lock, users = self.locks.setdefault(user, (asyncio.Lock(), [0]))
-        users[0] += 1
+        waiting = self.busy.get(user)
+        if waiting is None:
+            self.busy[user] = deque()
+        else:
+            turn = asyncio.get_running_loop().create_future()
+            waiting.append(turn)
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._pass_on(user)  # handed the turn just as we were cancelled: give it on
+                raise
         try:
-            async with lock:
-                return await work()
+            return await work()
         finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self.locks[user]
+            self._pass_on(user)
+
+    def _pass_on(self, user: str) -> None:
+        waiting = self.busy[user]
+        while waiting:
+            turn = waiting.popleft()
+            if not turn.done():  # a cancelled waiter has left the queue
+                turn.set_result(None)
+                return
+        del self.busy[user]

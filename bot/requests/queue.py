@@ -115,13 +115,11 @@ class RequestQueue:
     async def awaiting_answer(self, key: ConversationKey) -> Request | None:
         """The latest request whose staff reply this requester has not answered yet, in this chat.
 
-        Asked before every free-text message, so it is one trip to the database thread."""
-        rows = list(
-            await self.store.db.execute_fetchall(
-                f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND chat_id=? "
-                "AND awaiting_answer=1 AND status != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1",
-                (key.channel, key.user_id, key.chat_id),
-            )
+        Asked before every free-text message, so it is a lookup on the event loop (Store.lookup)."""
+        rows = await self.store.lookup(
+            f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND chat_id=? "
+            "AND awaiting_answer=1 AND status != 'closed' ORDER BY updated_at DESC, id DESC LIMIT 1",
+            (key.channel, key.user_id, key.chat_id),
         )
         return Request.from_row(rows[0]) if rows else None
 

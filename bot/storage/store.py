@@ -8,6 +8,7 @@ which is what lets us acknowledge a request only after its commit.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,12 +22,22 @@ from bot.storage.migrations import MIGRATIONS
 
 
 class Store:
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, db: aiosqlite.Connection, path: Path, reader: sqlite3.Connection | None = None) -> None:
         self.db = db
         self.path = path
+        # Reads that every message makes (its conversation; an awaited answer) by key, on the event
+        # loop itself: a handful of microseconds each, where a trip to aiosqlite's thread and back
+        # costs a hundred or more (bench/line_throughput.py). WAL lets them run beside any write
+        # and see exactly what was committed. None for an in-memory database, which a second
+        # connection could not see.
+        self.reader = reader
         # One connection is shared by all coroutines: without this lock, another coroutine's
         # statement could land inside our open transaction (and be rolled back with it).
         self.write_lock = asyncio.Lock()
+        # conversation saves waiting for the next shared commit (save_conversation)
+        self._saves: dict[ConversationKey, str] = {}
+        self._saved: list[asyncio.Future[None]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -51,10 +62,25 @@ class Store:
         await db.execute("PRAGMA busy_timeout=10000")
         store = cls(db, path)
         await store.migrate()
+        if str(path) != ":memory:":
+            reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            reader.row_factory = sqlite3.Row
+            reader.execute("PRAGMA query_only=ON")
+            reader.execute("PRAGMA busy_timeout=2000")
+            store.reader = reader
         return store
 
     async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
         await self.db.close()
+
+    async def lookup(self, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
+        """A read of a few rows by an indexed key (never a scan: it runs on the event loop)."""
+        if self.reader is not None:
+            return self.reader.execute(sql, params).fetchall()
+        return list(await self.db.execute_fetchall(sql, params))
 
     async def migrate(self) -> list[int]:
         await self.db.execute(
@@ -78,23 +104,54 @@ class Store:
     # -- conversations: language choice, last unanswered question, form in progress ----------
 
     async def load_conversation(self, key: ConversationKey) -> Conversation:
-        # one round trip to aiosqlite's thread instead of three (execute, fetchone, close): this runs
-        # for every message
-        rows = list(
-            await self.db.execute_fetchall(
-                "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key)
-            )
+        # this runs for every message: a lookup on the loop, no trip to aiosqlite's thread
+        rows = await self.lookup(
+            "SELECT state FROM conversations WHERE channel=? AND chat_id=? AND user_id=?", tuple(key)
         )
         return Conversation.from_json(rows[0][0] if rows else None)
 
     async def save_conversation(self, key: ConversationKey, state: Conversation) -> None:
-        async with self.write_lock:
-            await self.db.execute(
-                "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
-                "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
-                "updated_at=excluded.updated_at",
-                (*key, state.to_json(), time.time()),
-            )
+        """Returns once the state is committed. Saves that arrive together share one commit.
+
+        Each commit waits for the disk (synchronous=FULL): with a hundred people writing at once,
+        one transaction per save queued them behind a hundred fsyncs, seconds on a slow disk
+        (bench/line_throughput.py). The saves gathered while the previous commit runs go out in
+        the next one; each caller still hears back only after its own state is on disk.
+        """
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._saves[key] = state.to_json()  # the same conversation twice in one batch: the later wins
+        self._saved.append(done)
+        if self._flusher is None:
+            self._flusher = loop.create_task(self._commit_saves())
+        await done
+
+    async def _commit_saves(self) -> None:
+        async with self.write_lock:  # while this waits, more saves join the batch
+            saves, waiters = self._saves, self._saved
+            self._saves, self._saved, self._flusher = {}, [], None
+            now = time.time()
+            try:
+                await self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    await self.db.executemany(
+                        "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
+                        "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
+                        "updated_at=excluded.updated_at",
+                        [(*key, state, now) for key, state in saves.items()],
+                    )
+                except BaseException:
+                    await self.db.execute("ROLLBACK")
+                    raise
+                await self.db.execute("COMMIT")
+            except BaseException as exc:  # noqa: BLE001 - every waiting caller hears of it
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+                return
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     # -- button payloads too long for a channel's limit (bot/storage/payloads.py) ---------------
 

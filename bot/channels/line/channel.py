@@ -41,7 +41,7 @@ from bot.channels.contract import Delivery, Limits
 from bot.channels.line.events import CHANNEL, to_incoming
 from bot.channels.line.files import KEEP_SECONDS, FileShelf
 from bot.channels.line.settings import LineSecrets, LineSettings
-from bot.channels.line.wire import Messages, Prepared, push_request, reply_request
+from bot.channels.line.wire import Messages, Prepared, build_messages, push_request, reply_request
 from bot.channels.shaping import batches, fit
 from bot.core.inbox import Inbox
 from bot.core.messages import Address, Incoming, Photo, Reply
@@ -143,7 +143,15 @@ class LineChannel:
             log.warning("line webhook request with a valid signature but an unreadable body: refused")
             return web.Response(status=400, text="bad body")
         fresh = [event for event in events if self._first_time(event)]
-        results = await asyncio.gather(*(self._handle(event) for event in fresh), return_exceptions=True)
+        results: list[BaseException | None]
+        if len(fresh) == 1:  # the usual case: no task to run it beside others
+            try:
+                await self._handle(fresh[0])
+                results = [None]
+            except Exception as exc:  # noqa: BLE001 - logged below with the event id, and LINE retries
+                results = [exc]
+        else:
+            results = list(await asyncio.gather(*(self._handle(event) for event in fresh), return_exceptions=True))
         failed = [e for e, result in zip(fresh, results, strict=True) if isinstance(result, BaseException)]
         for event, result in zip(fresh, results, strict=True):
             if isinstance(result, BaseException):
@@ -260,6 +268,10 @@ class LineChannel:
         return results
 
     async def _messages(self, reply: Reply) -> list[Prepared]:
+        if reply.document is None:
+            cached = self.messages.get(reply.text, reply.buttons)
+            if cached is not None:
+                return cached
         text = reply.text
         if reply.document is not None:
             lang = reply.lang or "en"
@@ -270,11 +282,12 @@ class LineChannel:
                 link = LABELS.get(lang, "file_unavailable")
             text = f"{text}\n\n{link}" if text.strip() else link
         parts, buttons = fit(Reply(reply.to, text, reply.buttons), self.limits)
-        if not parts:
-            return []
         limit = self.limits.max_payload_bytes
         coded = [(b, await self.payloads.encode(b.payload, limit)) for b in buttons]
-        return self.messages.get(parts, coded)
+        built = build_messages(parts, coded)
+        if reply.document is None:  # a link is for one person, once
+            self.messages.put(reply.text, reply.buttons, built)
+        return built
 
     async def _reply(self, token: str, batch: list[Prepared]) -> Delivery | None:
         """Delivery, or None when the token is not accepted (then the caller pushes)."""

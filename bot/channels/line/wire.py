@@ -52,24 +52,30 @@ def text_message(text: str, buttons: list[tuple[Button, str]]) -> Wire:
     return wire
 
 
+def build_messages(parts: list[str], buttons: list[tuple[Button, str]]) -> list[Prepared]:
+    """The texts as messages, the buttons (with their data) on the last."""
+    last = len(parts) - 1
+    return [Prepared(text_message(part, buttons if i == last else [])) for i, part in enumerate(parts)]
+
+
 class Messages:
-    """The wire form of a reply's messages, by the texts and buttons it is made of."""
+    """Built messages by the reply they came from (its text and buttons): the same answer to the
+    same question is the same messages, whoever asks."""
 
     def __init__(self) -> None:
-        self.built: OrderedDict[tuple[tuple[str, ...], tuple[tuple[Button, str], ...]], list[Prepared]] = OrderedDict()
+        self.built: OrderedDict[tuple[str, tuple[Button, ...]], list[Prepared]] = OrderedDict()
 
-    def get(self, parts: list[str], buttons: list[tuple[Button, str]]) -> list[Prepared]:
-        key = (tuple(parts), tuple(buttons))
+    def get(self, text: str, buttons: tuple[Button, ...]) -> list[Prepared] | None:
+        key = (text, buttons)
         found = self.built.get(key)
         if found is not None:
             self.built.move_to_end(key)
-            return found
-        last = len(parts) - 1
-        found = [Prepared(text_message(part, buttons if i == last else [])) for i, part in enumerate(parts)]
-        self.built[key] = found
+        return found
+
+    def put(self, text: str, buttons: tuple[Button, ...], messages: list[Prepared]) -> None:
+        self.built[(text, buttons)] = messages
         if len(self.built) > CACHE_SIZE:
             self.built.popitem(last=False)
-        return found
 
 
 def reply_request(token: str, messages: list[Prepared]) -> ReplyMessageRequest:
