@@ -30,9 +30,11 @@ def both_config(tmp_path: Path, line_url: str, telegram_url: str | None, **chang
 
 
 class Both:
-    def __init__(self, tmp_path: Path, telegram: bool = False, line_loading: float = 60.0, **changes: Any) -> None:
+    def __init__(self, tmp_path: Path, telegram: bool = False, line_loading: float = 60.0, server_url: str = "",
+                 **changes: Any) -> None:
         self.tmp_path = tmp_path
         self.line_loading = line_loading
+        self.server_url = server_url
         self.line = FakeLine()
         self.telegram = FakeTelegram() if telegram else None
         self.changes = changes
@@ -41,8 +43,9 @@ class Both:
         line_url = await self.line.start()
         telegram_url = await self.telegram.start() if self.telegram else None
         self.config = both_config(self.tmp_path, line_url, telegram_url, **self.changes)
-        self.config = dataclasses.replace(self.config, line=dataclasses.replace(
-            self.config.line, loading_after_seconds=self.line_loading))
+        self.config = dataclasses.replace(
+            self.config, line=dataclasses.replace(self.config.line, loading_after_seconds=self.line_loading),
+            server=dataclasses.replace(self.config.server, public_url=self.server_url))
         env = {**LINE_ENV, **(ENV if self.telegram else {})}
         self.bot = RunningBot(self.config, env)
         try:

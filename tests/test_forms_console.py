@@ -49,3 +49,18 @@ def test_korean_lecture_request_in_the_console_shell(forms_config: Config, tmp_p
     assert "• 학생 수: 45" in text  # edited from the summary: [2] edit, [8] students
     assert "접수 번호: L-2026-0001" in text
     assert "[to staff] 🆕 新しい申込 L-2026-0001" in text
+
+
+def test_export_in_the_console_saves_the_file_and_prints_its_path(queue_config: Config, tmp_path: Path) -> None:
+    out = io.StringIO()
+
+    async def scenario() -> None:
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            shell = ConsoleShell(app.inbox, "1", tmp_path / "exports", out)
+            app.outbox.register(shell)
+            await shell.run(io.StringIO("/export\n"))
+
+    asyncio.run(scenario())
+    [saved] = (tmp_path / "exports").iterdir()
+    assert f"[file saved: {saved}]" in out.getvalue()
+    assert saved.name.startswith("madoguchi-requests-") and saved.read_bytes().startswith("\ufeffref,".encode())

@@ -238,3 +238,28 @@ def test_in_the_staff_group_the_bot_answers_commands_and_mentions_only(tmp_path:
         assert len(world.line.to_chat(LINE_STAFF_GROUP)) == 2
 
     scenario(tmp_path, body)
+
+
+def test_export_on_line_is_a_short_lived_link_to_the_csv(tmp_path: Path) -> None:
+    async def body(world: Both) -> None:
+        await world.say(LINE_STAFF, "/lang en")
+        await world.say(LINE_STAFF, "/export")
+        [answer] = world.line.to_chat(LINE_STAFF)[-1:]
+        found = re.search(r"https://bot\.example\.org(/\S+)", answer.text)
+        assert found and "15 minutes" in answer.text, answer.text
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{world.bot.port}{found.group(1)}") as resp:
+                assert resp.status == 200 and (await resp.read()).startswith("\ufeffref,".encode())
+            async with http.get(f"http://127.0.0.1:{world.bot.port}{found.group(1)}x") as resp:
+                assert resp.status == 404  # a guessed token finds nothing
+
+    scenario(tmp_path, body, server_url="https://bot.example.org")
+
+
+def test_export_on_line_without_a_public_address_says_what_to_use_instead(tmp_path: Path) -> None:
+    async def body(world: Both) -> None:
+        await world.say(LINE_STAFF, "/export")
+        [answer] = world.line.to_chat(LINE_STAFF)[-1:]
+        assert "public_url" in answer.text and "/export" in answer.text and "http" not in answer.text
+
+    scenario(tmp_path, body)

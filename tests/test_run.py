@@ -262,3 +262,12 @@ def test_a_refused_line_token_exits_2_naming_its_variable(tmp_path: Path) -> Non
 
     code, err = asyncio.run(main())
     assert code == 2 and "LINE_CHANNEL_ACCESS_TOKEN" in err and "401" in err
+
+
+def test_the_shell_and_the_core_import_no_platform_sdk() -> None:
+    code = ("import sys; import bot.cli.main, bot.app, bot.runner; "
+            "from bot.config import load_config; load_config(__import__('pathlib').Path('config.toml')); "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('telegram', 'linebot')]; print(bad); "
+            "sys.exit(1 if bad else 0)")
+    result = __import__("subprocess").run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
