@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bot.config import load_config  # noqa: E402
-from bot.core.messages import Incoming, Reply  # noqa: E402
+from bot.messages import Incoming, Reply  # noqa: E402
 from bot.core.routing import Core  # noqa: E402
 from bot.runner import Service  # noqa: E402
 from fake_line import ACCESS_TOKEN, CHANNEL_SECRET, FakeLine, Sent, user_id  # noqa: E402

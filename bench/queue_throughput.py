@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import open_app  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.core.messages import ConversationKey, Incoming  # noqa: E402
+from bot.messages import ConversationKey, Incoming  # noqa: E402
 
 ANSWERS = {"question": "2026年度の出前講座はオンラインでも申し込めますか？", "contact_person": "김민지",
            "email": "minji@example.ac.kr"}

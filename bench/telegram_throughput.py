@@ -162,7 +162,7 @@ async def measure(name: str, runner: Runner, users: int, per_user: int, texts: l
 
 async def core_only(tmp: Path, texts: list[str], users: int, count: int) -> dict:
     """Core.handle alone, no Telegram at all: where the time goes when Madoguchi is below target."""
-    from bot.core.messages import Incoming
+    from bot.messages import Incoming
 
     base = load_config(ROOT / "config.toml")
     config = dataclasses.replace(base, database=tmp / "core-only.sqlite3")

@@ -16,10 +16,10 @@ from contextlib import AsyncExitStack
 
 from bot.app import Answering, App, open_app
 from bot.channels.attachments import Attachments
-from bot.channels.contract import Channel
 from bot.channels.line.settings import LineSecrets, read_line_secrets
 from bot.channels.telegram.settings import TelegramSecrets, read_telegram_secrets
 from bot.config import Config
+from bot.core.channel import Channel
 from bot.server import WebServer
 from bot.settings import StartError
 

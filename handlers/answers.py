@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.answering.knowledge import Topic
 from bot.answering.text import has_words
 from bot.core.context import Context
-from bot.core.messages import Button, Reply
+from bot.messages import Button, Reply
 
 MAX_PENDING_CHARS = 4000
 

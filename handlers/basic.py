@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import LANGUAGES
 from bot.core.context import Context
-from bot.core.messages import Button, Reply
+from bot.messages import Button, Reply
 from handlers.answers import popular_buttons
 
 

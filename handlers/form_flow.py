@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from bot.conversation import FormProgress
 from bot.core.context import Context
-from bot.core.conversation import FormProgress
-from bot.core.messages import Button, Reply
 from bot.forms.model import Field, Form
 from bot.forms.validators import Invalid, Valid, office_today, validate
+from bot.messages import Button, Reply
 
 SUMMARY = "@summary"
 PICK = "@pick"

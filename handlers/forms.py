@@ -14,10 +14,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from bot.conversation import FormProgress
 from bot.core.context import Context, Handler, Route
-from bot.core.conversation import FormProgress
-from bot.core.messages import STAFF_QUEUE, Button, Reply
 from bot.forms.model import Form
+from bot.messages import STAFF_QUEUE, Button, Reply
 from handlers import answers
 from handlers import form_flow as flow
 from handlers.form_flow import SUMMARY

@@ -8,7 +8,7 @@ the staff places are told in [staff] language.
 from __future__ import annotations
 
 from bot.core.context import Deps
-from bot.core.messages import STAFF_QUEUE, Button, Reply
+from bot.messages import STAFF_QUEUE, Button, Reply
 from bot.requests.records import Request, format_value
 
 

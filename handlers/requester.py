@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.conversation import Conversation
 from bot.core.context import Context
-from bot.core.conversation import Conversation
-from bot.core.messages import Button, Reply
+from bot.messages import Button, Reply
 from bot.requests.records import NotFound, Refused, Request, format_time, normalize_ref
 from handlers.notices import answer_lines, kind_label, staff_notice
 

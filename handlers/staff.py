@@ -11,7 +11,7 @@ import time
 from functools import wraps
 
 from bot.core.context import Context, Handler
-from bot.core.messages import Button, Document, Reply
+from bot.messages import Button, Document, Reply
 from bot.requests.export import export_csv
 from bot.requests.records import STATUSES, NotFound, Refused, Request, format_time, format_value, normalize_ref
 from handlers.notices import answer_lines, kind_label, requester_notice

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.answering.intent import wants_to_apply
 from bot.core.context import Context
-from bot.core.messages import Reply
+from bot.messages import Reply
 from handlers import answers, forms, requester
 from handlers import form_flow as flow
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.routing import Core
-from bot.core.messages import Incoming, Photo, Reply
+from bot.messages import Incoming, Photo, Reply
 from bot.forms.validators import OFFICE_TZ
 
 REF = re.compile(r"\b[A-Z]{1,3}-\d{4}-\d{4}\b")

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.app import open_app  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.routing import Core  # noqa: E402
-from bot.core.messages import Incoming, Photo  # noqa: E402
+from bot.messages import Incoming, Photo  # noqa: E402
 from bot.forms.validators import office_today  # noqa: E402
 from shared import answering_for
 

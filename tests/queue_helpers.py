@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 from bot.core.routing import Core
-from bot.core.messages import ConversationKey, Incoming, Reply
+from bot.messages import ConversationKey, Incoming, Reply
 
 PREFIX = {"lecture": "L", "omatsuri": "O", "dorandoran": "D", "question": "Q"}
 

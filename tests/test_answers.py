@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from bot.app import open_app
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 from shared import answering_for
 
 

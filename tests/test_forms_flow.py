@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.app import open_app
 from bot.config import Config
-from bot.core.conversation import Conversation
-from bot.core.messages import Address
+from bot.conversation import Conversation
+from bot.messages import Address
 from form_chat import Chat, Clock
 from shared import answering_for
 

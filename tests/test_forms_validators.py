@@ -8,7 +8,7 @@ import pytest
 
 from bot.forms.registry import load_forms
 from bot.answering.intent import wants_to_apply
-from bot.core.messages import Photo
+from bot.messages import Photo
 from bot.forms.validators import Invalid, Valid, parse_dates, validate
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-from bot.core.messages import Address, Button, ConversationKey, Reply
+from bot.messages import Address, Button, ConversationKey, Reply
 from fake_line import PUSH, REPLY, LOADING, FakeLine, Sent, failing, sign, user_id
 from line_harness import LINE_STAFF, LINE_STAFF_GROUP, Both
 

@@ -5,7 +5,7 @@ import asyncio
 import sqlite3
 
 from bot.app import open_app
-from bot.core.messages import ConversationKey
+from bot.messages import ConversationKey
 from bot.requests.queue import RequestQueue
 from queue_helpers import LECTURE_KO, press, say, submit
 from shared import answering_for

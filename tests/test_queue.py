@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from bot.app import open_app
-from bot.core.messages import ConversationKey
+from bot.messages import ConversationKey
 from bot.requests.records import NotFound, Refused
 from bot.requests.queue import RequestQueue
 from queue_helpers import LECTURE_KO, submit

@@ -4,10 +4,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.channels.contract import Limits
+from bot.core.channel import Limits
 from bot.channels.shaping import cut_label, fit, split_text, utf16_len
 from bot.channels.telegram.keyboard import MAX_CALLBACK_BYTES, layout_rows
-from bot.core.messages import Address, Button, Reply
+from bot.messages import Address, Button, Reply
 from bot.storage.payloads import PayloadTable
 from bot.storage.store import Store
 

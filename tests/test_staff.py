@@ -8,7 +8,7 @@ import logging
 import sqlite3
 
 from bot.app import open_app
-from bot.core.messages import Address
+from bot.messages import Address
 from queue_helpers import press, say, submit, to
 from shared import answering_for
 

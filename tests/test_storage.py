@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.admission import UserLocks
-from bot.core.conversation import Conversation
-from bot.core.messages import ConversationKey
+from bot.conversation import Conversation
+from bot.messages import ConversationKey
 from bot.storage.store import Store
 
 

@@ -61,7 +61,7 @@ def test_korean_officer_asks_about_lectures_and_follows_buttons(tmp_path: Path) 
 
 
 def test_a_button_with_a_long_payload_round_trips_through_the_token_table(tmp_path: Path) -> None:
-    from bot.core.messages import Address, Button, Reply
+    from bot.messages import Address, Button, Reply
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
         long_topic = "t:" + "seoul.a_topic_whose_identifier_is_far_longer_than_telegram_allows" * 2
@@ -81,7 +81,7 @@ def test_a_button_with_a_long_payload_round_trips_through_the_token_table(tmp_pa
 
 def test_built_keyboards_are_reused_and_their_cache_stays_bounded(tmp_path: Path) -> None:
     from bot.channels.telegram.keyboard import CACHE_SIZE
-    from bot.core.messages import Button
+    from bot.messages import Button
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
         keyboards = bot.telegram.keyboards
@@ -101,7 +101,7 @@ def test_built_keyboards_are_reused_and_their_cache_stays_bounded(tmp_path: Path
 
 
 def test_long_answer_is_split_at_paragraphs_with_buttons_on_the_last_part(tmp_path: Path) -> None:
-    from bot.core.messages import Address, Button, Reply
+    from bot.messages import Address, Button, Reply
 
     paragraphs = [f"{i}. " + "한일 교류 행사 안내입니다. " * 30 for i in range(20)]
 

@@ -200,7 +200,7 @@ def test_a_requester_who_blocked_the_bot_is_marked_unreachable_and_the_request_i
 
 
 def test_blocking_the_bot_marks_the_requester_unreachable_from_the_membership_update(tmp_path: Path) -> None:
-    from bot.core.messages import ConversationKey
+    from bot.messages import ConversationKey
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
         await bot.core.deps.requests.submit(token="t-7250", kind="question", prefix="Q",

@@ -1,4 +1,4 @@
 """Channels: each package turns one platform's traffic into Incoming and delivers Replies back.
 
-contract.py says what a channel implements; shaping.py fits replies to a channel's limits.
+What a channel implements is bot/core/channel.py; shaping.py fits replies to a channel's limits.
 """

@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from bot.core.messages import Photo
+from bot.messages import Photo
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")

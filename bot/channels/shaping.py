@@ -1,4 +1,4 @@
-"""Fitting neutral replies to a channel's limits (bot/channels/contract.py `Limits`).
+"""Fitting neutral replies to a channel's limits (bot/core/channel.py `Limits`).
 
 Every channel uses these: long text split at paragraph breaks, else line breaks, else anywhere;
 at most `max_buttons` buttons (the rest listed in the text, since no channel may lose them
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from bot.channels.contract import Limits
-from bot.core.messages import Button, Reply
+from bot.core.channel import Limits
+from bot.messages import Button, Reply
 
 ELLIPSIS = "…"
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from bot.answering.matcher import Matcher
 from bot.app import load_checked_forms, load_checked_knowledge, open_app
 from bot.cli import requests as cli_requests
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
-from bot.core.messages import Incoming
+from bot.messages import Incoming
 from bot.settings import ConfigError, StartError
 
 

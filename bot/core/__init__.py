@@ -1,1 +1,1 @@
-"""The channel-neutral core: messages, conversation state, routing, and the inbox and outbox."""
+"""The channel-neutral core: routing, the handlers' context, the channel contract, the inbox and outbox."""

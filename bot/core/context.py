@@ -10,9 +10,9 @@ from typing import Any, Literal
 from bot.answering.knowledge import KnowledgeBase
 from bot.answering.matcher import Matcher
 from bot.config import Config
-from bot.core.conversation import Conversation
-from bot.core.messages import Button, Incoming, Reply
+from bot.conversation import Conversation
 from bot.forms.registry import FormRegistry
+from bot.messages import Button, Incoming, Reply
 from bot.rendering.renderer import Renderer
 from bot.requests.queue import RequestQueue
 from bot.storage.store import Store

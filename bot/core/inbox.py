@@ -15,11 +15,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.channels.contract import Channel
 from bot.core.admission import RateLimiter, UserLocks
-from bot.core.messages import Address, Incoming, Reply
+from bot.core.channel import Channel
 from bot.core.outbox import Outbox
 from bot.core.routing import Core
+from bot.messages import Address, Incoming, Reply
 from bot.storage.payloads import PayloadTable
 
 log = logging.getLogger(__name__)

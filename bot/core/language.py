@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.answering.text import detect_language
 from bot.config import LANGUAGES
-from bot.core.conversation import Conversation
-from bot.core.messages import Incoming
+from bot.conversation import Conversation
+from bot.messages import Incoming
 
 
 def client_language(code: str | None) -> str | None:

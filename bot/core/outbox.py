@@ -16,8 +16,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from bot.channels.contract import Channel, Delivery
-from bot.core.messages import STAFF_QUEUE, Address, Button, Document, Incoming, Reply
+from bot.core.channel import Channel, Delivery
+from bot.messages import STAFF_QUEUE, Address, Button, Document, Incoming, Reply
 from bot.requests.queue import RequestQueue
 from bot.storage.store import Store
 

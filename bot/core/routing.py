@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from bot.conversation import Conversation
 from bot.core.context import Context, Deps, Handler, Menu, Route
-from bot.core.conversation import Conversation
 from bot.core.language import choose_language
-from bot.core.messages import Incoming, Reply
+from bot.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from bot.core.messages import Photo
 from bot.forms.model import Field
+from bot.messages import Photo
 
 TEXT_TYPES = ("text", "long_text", "email", "phone", "date", "dates", "integer", "choice", "choices")
 TYPES = TEXT_TYPES + ("photo",)

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.messages import ConversationKey
+from bot.messages import ConversationKey
 from bot.requests.records import ERASED_ACTOR, REQUEST_COLUMNS, Event, NotFound, Refused, Request
 from bot.storage.store import Store
 

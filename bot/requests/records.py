@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.messages import Address
+from bot.messages import Address
 
 STATUSES = ("new", "claimed", "answered", "closed")
 ERASED_ACTOR = "requester (erased)"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.core.conversation import Conversation
-from bot.core.messages import Address, ConversationKey
+from bot.conversation import Conversation
+from bot.messages import Address, ConversationKey
 from bot.storage.migrations import MIGRATIONS
 
 

@@ -18,9 +18,9 @@ from typing import TextIO
 
 from aiohttp import web
 
-from bot.channels.contract import Delivery, Limits
+from bot.core.channel import Delivery, Limits
 from bot.core.inbox import Inbox
-from bot.core.messages import Address, Button, Incoming, Photo, Reply
+from bot.messages import Address, Button, Incoming, Photo, Reply
 
 CHANNEL = "console"
 STAFF_PLACE = Address(CHANNEL, "staff")

@@ -37,14 +37,14 @@ from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import Event, FollowEvent, JoinEvent, MessageEvent, PostbackEvent, UnfollowEvent, UserSource
 
 from bot.channels.attachments import Attachments
-from bot.channels.contract import Delivery, Limits
 from bot.channels.line.events import CHANNEL, to_incoming
 from bot.channels.line.files import KEEP_SECONDS, FileShelf
 from bot.channels.line.settings import LineSecrets, LineSettings
 from bot.channels.line.wire import Messages, Prepared, build_messages, push_request, reply_request
 from bot.channels.shaping import batches, fit
+from bot.core.channel import Delivery, Limits
 from bot.core.inbox import Inbox
-from bot.core.messages import Address, Incoming, Photo, Reply
+from bot.messages import Address, Incoming, Photo, Reply
 from bot.rendering.renderer import Labels
 from bot.settings import StartError
 from bot.storage.payloads import PayloadTable

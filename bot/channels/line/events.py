@@ -16,7 +16,7 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
-from bot.core.messages import Incoming, Photo
+from bot.messages import Incoming, Photo
 
 CHANNEL = "line"
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.core.messages import Document
+from bot.messages import Document
 
 KEEP_SECONDS = 15 * 60
 MAX_KEPT = 20  # exports are rare; the oldest go first

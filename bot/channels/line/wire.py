@@ -22,7 +22,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from bot.core.messages import Button
+from bot.messages import Button
 
 Wire = dict[str, Any]
 CACHE_SIZE = 1024  # topics x languages x a few shapes fit; the oldest go first

@@ -26,15 +26,15 @@ from telegram.ext import ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.attachments import Attachments
-from bot.channels.contract import Delivery, Limits
 from bot.channels.shaping import fit
 from bot.channels.telegram.application import MenuSource, build_application, set_commands
 from bot.channels.telegram.inbound import addressed_to_me, to_incoming
 from bot.channels.telegram.keyboard import Keyboards
 from bot.channels.telegram.settings import TOKEN_ENV, TelegramSecrets, TelegramSettings
 from bot.channels.telegram.webhook import webhook_path, webhook_route
+from bot.core.channel import Delivery, Limits
 from bot.core.inbox import Inbox
-from bot.core.messages import Address, Incoming, Photo, Reply
+from bot.messages import Address, Incoming, Photo, Reply
 from bot.settings import StartError
 from bot.storage.payloads import PayloadTable
 

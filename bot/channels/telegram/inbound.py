@@ -9,7 +9,7 @@ from dataclasses import replace
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from bot.core.messages import Incoming, Photo
+from bot.messages import Incoming, Photo
 
 CHANNEL = "telegram"
 

@@ -6,7 +6,7 @@ import unicodedata
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.messages import Button
+from bot.messages import Button
 from bot.storage.payloads import PayloadTable
 
 PACK_WIDTH = 14  # labels this wide or less may share a row (CJK characters count 2)

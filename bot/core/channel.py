@@ -9,7 +9,7 @@ A new channel is one package, bot/channels/<name>/, with:
 - settings.py: its section of config.toml (read by bot/config.py) and its secrets from the environment;
 - channel.py: a class with the members below;
 - one line in bot/runner.py that builds it when its section says enabled = true.
-Shared code does the rest: shaping.py fits replies to `limits` (long text split at paragraphs,
+Shared code does the rest: bot/channels/shaping.py fits replies to `limits` (long text split at paragraphs,
 buttons capped, labels cut, long payloads through the payload table), the inbox applies the flood
 limit and keeps one user's messages in order, and the outbox marks a requester unreachable when
 `deliver` says they blocked the bot and keeps notices that cannot be delivered now.
@@ -24,7 +24,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.core.messages import Address, Incoming, Photo, Reply
+from bot.messages import Address, Incoming, Photo, Reply
 
 
 @dataclass(frozen=True)
