@@ -53,7 +53,7 @@ def load_checked_forms(config: Config) -> FormRegistry:
 
 def build_answering(config: Config) -> Answering:
     knowledge = load_checked_knowledge(config)
-    return Answering(knowledge, Matcher(knowledge, config.matching))
+    return Answering(knowledge, Matcher(knowledge, config.matching, cache_dir=config.index_cache))
 
 
 @dataclass(frozen=True)

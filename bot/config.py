@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class Config:
     path: Path
     database: Path
     knowledge_dir: Path
+    index_cache: Path | None
     attachments_dir: Path
     default_language: str
     matching: MatchingConfig
@@ -70,6 +72,10 @@ class Config:
 def resolve_config_path(cli_value: str | None) -> Path:
     """--config wins, then $MADOGUCHI_CONFIG, then ./config.toml."""
     return Path(cli_value or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def _optional_dir(rel: Callable[[str], Path], value: str) -> Path | None:
+    return rel(value) if value else None
 
 
 def load_config(path: Path) -> Config:
@@ -129,6 +135,7 @@ def load_config(path: Path) -> Config:
         database=rel(r.get("storage.database", str, 'a file path, e.g. "data/madoguchi.sqlite3"')),
         attachments_dir=rel(r.get("storage.attachments", str, 'a folder, e.g. "data/attachments"')),
         knowledge_dir=rel(r.get("knowledge.path", str, 'the knowledge folder, e.g. "knowledge"')),
+        index_cache=_optional_dir(rel, r.optional("knowledge.index_cache", str, "", 'a folder such as "data/cache"')),
         default_language=default_language,
         matching=matching,
         popular_topics=tuple(popular),

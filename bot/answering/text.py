@@ -176,3 +176,14 @@ def grams(text: str) -> list[str]:
 def has_words(text: str) -> bool:
     """True when the text has any letter or digit (so not empty, emoji-only or punctuation)."""
     return scripts(text[:MAX_MATCH_CHARS]).strip("O") != ""
+
+
+# Question scaffolding that says nothing about the topic (normalised like messages).
+STOP_GRAMS = frozenset(
+    grams(
+        "ですか ますか ください 教えて 知りたい ってなに って何 なんですか ありますか できますか "
+        "どこ いつ どんな どう ですが でしょうか たいです "
+        "뭐예요 뭔가요 인가요 있나요 있어요 없어요 해요 돼요 되나요 알려주세요 알려줘 궁금해요 어떻게 "
+        "언제 어디 누가 무엇 뭐야 주세요 할까요 싶어요"
+    )
+)

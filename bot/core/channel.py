@@ -20,11 +20,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Protocol
 
 from bot.messages import Address, Incoming, Photo, Reply
+
+if TYPE_CHECKING:  # the web server's types only: `madoguchi shell` and `ask` never load aiohttp
+    from aiohttp import web
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
-
-from aiohttp import web
+from typing import TYPE_CHECKING, TextIO
 
 from bot.core.channel import Delivery, Limits
 from bot.core.inbox import Inbox
 from bot.messages import Address, Button, Incoming, Photo, Reply
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 CHANNEL = "console"
 STAFF_PLACE = Address(CHANNEL, "staff")

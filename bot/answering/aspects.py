@@ -1,0 +1,56 @@
+"""Aspects of a question that the sources state for only some topics, or never (aspects.toml).
+
+Asking about a fee, a refund, a deadline… of a topic whose answer never mentions one means the
+honest reply is "the sources don't say": the matcher lowers its confidence (bot/answering/matcher.py).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from bot.answering.text import normalize
+
+ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
+
+
+class Aspects:
+    """Word lists per aspect; Latin words match whole words (plural too), CJK/Hangul ones as
+    substrings. A normalised text is only word characters and spaces, so a whole-word match is a
+    match between spaces: a dict lookup per word and plain substring tests, no regex per aspect."""
+
+    def __init__(self, path: Path = ASPECTS_FILE) -> None:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        self._names = list(data)
+        self.by_token: dict[str, set[str]] = {}  # one Latin word, or it + "s" -> aspects
+        self.spans: list[tuple[str, str]] = []  # (" several words " or a CJK word, aspect)
+        for name, entry in data.items():
+            for word in entry["words"]:
+                w = normalize(word)
+                if not word.isascii():
+                    self.spans.append((w, name))
+                elif " " in w:
+                    self.spans += [(f" {w} ", name), (f" {w}s ", name)]
+                else:
+                    for token in (w, w + "s"):
+                        self.by_token.setdefault(token, set()).add(name)
+
+    def of(self, norm: str) -> frozenset[str]:
+        found: set[str] = set()
+        for word in norm.split(" "):
+            names = self.by_token.get(word)
+            if names:
+                found |= names
+        padded = f" {norm} "
+        for span, name in self.spans:
+            if span in padded:
+                found.add(name)
+        return frozenset(found)
+
+    @property
+    def names(self) -> list[str]:
+        return self._names
+
+    def bits(self, found: frozenset[str]) -> int:
+        """The aspects as one integer, a bit each in `names` order."""
+        return sum(1 << self._names.index(name) for name in found)
