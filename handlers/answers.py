@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.answering.knowledge import Topic
+from bot.answering.smalltalk import SmallTalk, classify
 from bot.answering.text import has_words
+from bot.answering.understand import understand
 from bot.core.context import Context
 from bot.messages import Button, Reply
 
@@ -37,15 +39,33 @@ def unknown_reply(ctx: Context, question: str) -> Reply:
     return ctx.say("unknown", [Button(ctx.label("ask_staff"), "ask")])
 
 
+def smalltalk_reply(ctx: Context, talk: SmallTalk) -> Reply:
+    if talk.kind == "greeting":  # a hello gets what the bot can do, as /start gives it
+        return ctx.say("start", popular_buttons(ctx))
+    buttons = popular_buttons(ctx) if talk.kind in ("laughter", "sad", "bot") else []
+    return ctx.say("smalltalk", buttons, kind=talk.kind)
+
+
 async def free_text(ctx: Context) -> list[Reply]:
     text = ctx.msg.text.strip()
-    if not has_words(text):
+    if not has_words(text) and classify(text) is None:
         return [ctx.say("no_words", popular_buttons(ctx))]
-    match = ctx.deps.matcher.match(text)
+    understood = understand(ctx.deps.matcher, text)
+    match = understood.match
     kb = ctx.deps.knowledge
-    if match.decision == "answer" and match.topic_id is not None:  # an "answer" always names its topic
+    if understood.kind == "smalltalk" and understood.smalltalk is not None:
+        return [smalltalk_reply(ctx, understood.smalltalk)]
+    if understood.kind == "answer" and match.topic_id is not None:  # an "answer" always names its topic
         ctx.state.pending_question = None
         return [answer_reply(ctx, kb.topics[match.topic_id])]
+    if understood.kind == "partial" and match.topic_id is not None:
+        # the right topic, but what is asked is not in the sources: say so first, then what they say
+        ctx.state.pending_question = text[:MAX_PENDING_CHARS]
+        missing = [ctx.label(f"aspect_{name}") for name in understood.missing]
+        topic = kb.topics[match.topic_id]
+        said = ctx.say("answer_partial", [Button(ctx.label("ask_staff"), "ask")], missing=missing,
+                       title=topic.local(ctx.lang).title)
+        return [said, answer_reply(ctx, topic)]
     if match.decision == "suggest":
         ctx.state.pending_question = text[:MAX_PENDING_CHARS]
         buttons = [topic_button(ctx, kb.topics[t]) for t in match.alternatives]

@@ -51,6 +51,9 @@ class Aspects:
     def names(self) -> list[str]:
         return self._names
 
+    def names_of(self, bits: int) -> list[str]:
+        return [name for i, name in enumerate(self._names) if bits >> i & 1]
+
     def bits(self, found: frozenset[str]) -> int:
         """The aspects as one integer, a bit each in `names` order."""
         return sum(1 << self._names.index(name) for name in found)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from bot.answering.matcher import Matcher
+from bot.answering.understand import understand
 from bot.config import LANGUAGES
 
 
@@ -52,12 +53,20 @@ def read_questions(path: Path) -> list[Question]:
     return questions
 
 
+SMALLTALK = "smalltalk"  # the label of small talk in a question set, and what the bot then "answers"
+
+
 def run(matcher: Matcher, questions: list[Question]) -> list[Outcome]:
+    """The bot's own decision for each question (bot/answering/understand.py): an answer counts as
+    its topic, small talk as "smalltalk"; a partial answer ("the sources don't say…"), a
+    suggestion and a refusal all count as not answering."""
     out = []
     for q in questions:
-        m = matcher.match(q.text)
+        u = understand(matcher, q.text)
+        m = u.match
         best = m.ranked[0][0] if m.ranked else None
-        out.append(Outcome(q, m.topic_id if m.decision == "answer" else None, m.decision, m.score, best))
+        predicted = SMALLTALK if u.kind == "smalltalk" else (m.topic_id if u.kind == "answer" else None)
+        out.append(Outcome(q, predicted, u.kind, m.score, best))
     return out
 
 

@@ -40,6 +40,8 @@ class Weights:
     sample: float = 0.2
     keyword: float = 0.15
     aspect_penalty: float = 0.3  # multiplier when the message asks an aspect the topic lacks
+    # whether that penalty also reorders topics (else it only decides answer vs "sources don't say")
+    aspect_ranks: bool = False
     margin: float = 0.0  # a clear lead over the runner-up adds confidence
     unknown: float = 0.5  # weight of an n-gram no entry has, relative to the rarest known one
 
@@ -48,9 +50,13 @@ class Weights:
 class Match:
     topic_id: str | None  # the answer, when confident
     score: float  # confidence of the best topic, 0..1
-    decision: str  # "answer" | "suggest" | "none"
+    decision: str  # "answer" | "partial" (topic_id, but `missing`) | "suggest" | "none"
     alternatives: tuple[str, ...]  # "did you mean" choices (best first), empty when answering
     ranked: tuple[tuple[str, float], ...] = field(default=(), repr=False)
+    # the aspects asked about (aspects.toml) that the best topic's answer never states, and its
+    # score before that lowered it: a high one means "right topic, but the sources don't say that"
+    missing: tuple[str, ...] = ()
+    unpenalized: float = 0.0
 
 
 class Matcher:
@@ -145,11 +151,15 @@ class Matcher:
         return out
 
     def rank(self, text: str) -> list[tuple[str, float]]:
+        return self._rank(text)[0]
+
+    def _rank(self, text: str) -> tuple[list[tuple[str, float]], dict[str, tuple[float, int]]]:
+        """Best first; and per topic, its score before the aspect penalty and the aspects missing."""
         norm = normalize(text)
         terms = weighted_grams(text)
         ids, weights, mass, qnorm = self._query_terms(terms)
         if not ids or mass <= 0:
-            return []
+            return [], {}
         ix, w = self.index, self.weights
         n = len(ix.ids)
         at, which = positions(ix.post_ptr, np.array(ids, dtype=np.int64))
@@ -165,22 +175,32 @@ class Matcher:
         keyword = self._keyword_scores(top_docs, norm, terms)
         sample = self._sample_scores(top_docs, ids, weights, qnorm)
         scored = []
+        before: dict[str, tuple[float, int]] = {}
         for i, d in enumerate(top_docs):
             score = base_scores[i] + w.keyword * keyword[i] + w.sample * sample[i]
-            if asked & ~int(ix.aspect_bits[d]):
+            lacking = asked & ~int(ix.aspect_bits[d])
+            before[ix.ids[d]] = (score, lacking)
+            if lacking and w.aspect_ranks:
                 score *= w.aspect_penalty
             scored.append((ix.ids[d], score))
         scored.sort(key=lambda item: item[1], reverse=True)
-        return scored
+        return scored, before
 
     def match(self, text: str) -> Match:
-        ranked = self.rank(text)
+        ranked, before = self._rank(text)
         if not ranked:
             return Match(None, 0.0, "none", ())
+        s = self.settings
+        # the topic the message is about, had it not asked what that topic's answer lacks
+        about, (unpenalized, lacking) = max(before.items(), key=lambda item: item[1][0])
+        missing = tuple(self.aspects.names_of(lacking)) if lacking else ()
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))
-        s = self.settings
+        if missing and unpenalized >= s.answer_threshold:
+            return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized)
+        if missing and not self.weights.aspect_ranks:
+            best *= self.weights.aspect_penalty  # not sure of the topic, and it lacks what is asked
         if best >= s.answer_threshold:
             return Match(best_id, best, "answer", (), tuple(ranked))
         if best >= s.suggest_threshold:

@@ -1,0 +1,222 @@
+"""Small talk: greetings, thanks, laughter, "ok", "bye" in three languages.
+
+People open with 안녕하세요, close with ありがとうございました and laugh with ㅋㅋㅋ; none of that is a
+question, and answering it with "I don't have that information" reads as broken. A message that
+is nothing but such words (and punctuation, emoji, ~) is small talk; one that opens with them and
+goes on ("hi, how do I join the omatsuri?") is a question once they are taken off the front.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# kind -> phrases, compared after folding (NFKC, lower case) and dropping punctuation and spaces
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "greeting": (
+        "こんにちは",
+        "こんにちわ",
+        "こんばんは",
+        "おはよう",
+        "おはようございます",
+        "はじめまして",
+        "よろしく",
+        "よろしくお願いします",
+        "よろしくおねがいします",
+        "よろしくお願いいたします",
+        "もしもし",
+        "どうも",
+        "안녕",
+        "안녕하세요",
+        "안녕하십니까",
+        "반갑습니다",
+        "반가워요",
+        "처음뵙겠습니다",
+        "잘부탁드립니다",
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "helo",
+        "hellothere",
+        "goodmorning",
+        "goodafternoon",
+        "goodevening",
+        "greetings",
+        "yo",
+        "howareyou",
+        "howsitgoing",
+        "whatsup",
+        "sup",
+    ),
+    "thanks": (
+        "ありがとう",
+        "ありがとうございます",
+        "ありがとうございました",
+        "どうもありがとう",
+        "どうもありがとうございます",
+        "助かりました",
+        "助かります",
+        "感謝します",
+        "サンキュー",
+        "감사합니다",
+        "감사해요",
+        "고마워요",
+        "고맙습니다",
+        "고마워",
+        "감사",
+        "땡큐",
+        "감사드립니다",
+        "thanks",
+        "thankyou",
+        "thx",
+        "ty",
+        "thanksalot",
+        "thankyousomuch",
+        "thanksverymuch",
+        "cheers",
+        "muchappreciated",
+        "appreciateit",
+    ),
+    "laughter": ("笑", "www", "ww", "草", "ははは", "はは", "lol", "haha", "hahaha", "lmao", "hehe"),
+    "ok": (
+        "了解",
+        "了解です",
+        "了解しました",
+        "わかりました",
+        "分かりました",
+        "はい",
+        "ok",
+        "okay",
+        "okey",
+        "k",
+        "なるほど",
+        "そうですか",
+        "承知しました",
+        "かしこまりました",
+        "네",
+        "넵",
+        "예",
+        "알겠습니다",
+        "알겠어요",
+        "알았어요",
+        "오케이",
+        "그렇군요",
+        "좋아요",
+        "좋습니다",
+        "sure",
+        "cool",
+        "great",
+        "nice",
+        "alright",
+        "gotit",
+        "isee",
+        "understood",
+        "good",
+        "perfect",
+        "fine",
+    ),
+    "bye": (
+        "さようなら",
+        "さよなら",
+        "またね",
+        "では",
+        "失礼します",
+        "おやすみ",
+        "おやすみなさい",
+        "バイバイ",
+        "안녕히계세요",
+        "안녕히가세요",
+        "잘가요",
+        "수고하세요",
+        "수고하셨습니다",
+        "또봐요",
+        "바이",
+        "bye",
+        "goodbye",
+        "byebye",
+        "seeyou",
+        "seeya",
+        "goodnight",
+        "later",
+        "takecare",
+    ),
+    "bot": (
+        "あなたは誰",
+        "あなたはだれ",
+        "ボットですか",
+        "ロボットですか",
+        "aiですか",
+        "人間ですか",
+        "누구세요",
+        "너누구야",
+        "봇이에요",
+        "로봇이에요",
+        "사람이에요",
+        "ai예요",
+        "areyouabot",
+        "areyouhuman",
+        "areyouarobot",
+        "areyouai",
+        "whoareyou",
+        "areyoureal",
+    ),
+}
+# laughter and such written with repeated jamo or letters: ㅋㅋㅋ, ㅎㅎ, ㅠㅠ, wwww, hahaha
+# (NFKC turns the jamo ㅋ ㅎ ㅠ ㅜ into their conjoining forms ᄏ ᄒ ᅲ ᅮ, so both are listed)
+_REPEATED = re.compile(r"^(?:[ㅋㅎᄏᄒ]{2,}|[ㅠㅜᅲᅮ]{2,}|w{2,}|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,})$")
+_SAD = frozenset("ㅠㅜᅲᅮ")
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# up to three words, then punctuation, then the rest: "Hi! …", "안녕하세요~ …", "ありがとうございます。…"
+_HEAD = re.compile(r"^\s*([^\s,.!?、。！？~～]+(?:\s+[^\s,.!?、。！？~～]+){0,2})\s*[,.!?、。！？~～]+\s*(.+)$", re.S)
+_PRIORITY = ("thanks", "bye", "greeting", "bot", "sad", "ok", "laughter")  # which one several answer to
+MAX_CHARS = 40  # small talk is short; a long message is a question whatever it starts with
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    kind: str  # greeting, thanks, laughter, ok, bye, bot
+    rest: str  # what follows the small talk at the front of the message ("" when there is nothing)
+
+
+_LOOKUP = {phrase: kind for kind, phrases in _PHRASES.items() for phrase in phrases}
+
+
+def _squash(text: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _kind_of(squashed: str) -> str | None:
+    if squashed in _LOOKUP:
+        return _LOOKUP[squashed]
+    if _REPEATED.match(squashed):
+        return "sad" if squashed[0] in _SAD else "laughter"
+    return None
+
+
+def classify(text: str) -> SmallTalk | None:
+    """Small talk, with whatever follows it, or None when the message is something else."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    squashed = _squash(stripped)
+    if not squashed:  # emoji or punctuation only: a thumbs-up is an "ok"
+        return SmallTalk("ok", "") if any(c in stripped for c in "👍👌🙆🆗✅") else None
+    if len(stripped) <= MAX_CHARS:
+        kind = _kind_of(squashed)
+        if kind is not None:
+            return SmallTalk(kind, "")
+        # several small-talk words: "ㅎㅎ 감사합니다", "ok thanks!", "はい、ありがとうございます"
+        kinds = [_kind_of(part) for part in map(_squash, re.split(r"[\s,.!?、。！？~～]+", stripped)) if part]
+        if kinds and all(kinds):
+            return SmallTalk(next((k for k in _PRIORITY if k in kinds), kinds[0]) or "ok", "")
+    # "안녕하세요! 출강 신청은 어떻게 하나요?": small talk first, then a question
+    head = re.match(
+        r"^\s*([^\s,.!?、。！？~～]+(?:\s+[^\s,.!?、。！？~～]+){0,2})\s*[,.!?、。！？~～]+\s*(.+)$", stripped, re.S
+    )
+    if head:
+        kind = _kind_of(_squash(head.group(1)))
+        if kind in ("greeting", "thanks", "ok") and _squash(head.group(2)):
+            return SmallTalk(kind, head.group(2).strip())
+    return None

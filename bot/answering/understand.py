@@ -1,0 +1,65 @@
+"""What a message is, in one decision the chat and the evaluation share.
+
+- small talk (a greeting, thanks, "ok"): answered as such (bot/answering/smalltalk.py);
+- answer: a topic whose answer holds what is asked;
+- partial: the right topic, but the sources do not state the asked aspect (a fee, a date, a phone
+  number of someone else…): the bot says so, then what the sources do say about the topic;
+- suggest: "did you mean…" among a few topics;
+- none: nothing in the sources; the bot says so and offers to pass the question to staff.
+Long messages are read for their question: each sentence is matched too, and the clearest wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answering.matcher import Match, Matcher
+from bot.answering.smalltalk import SmallTalk, classify
+
+LONG_MESSAGE = 120  # characters; a message this long may be context around one question
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+# what a question sentence has: a question mark, か/の at the end, 까/나요/요?, a wh-word…
+_QUESTION = re.compile(
+    r"[?？]|か[。\s]*$|까|나요|ますか|でしょうか|\b(?:how|what|where|when|which|who|can|could|is|are|do|does)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    kind: str  # "smalltalk" | "answer" | "partial" | "suggest" | "none"
+    match: Match
+    smalltalk: SmallTalk | None = None
+    question: str = ""  # the text that was matched (the question inside a long message)
+    missing: tuple[str, ...] = ()  # partial: the asked aspects the topic's answer does not state
+
+    @property
+    def topic_id(self) -> str | None:
+        return self.match.topic_id if self.kind in ("answer", "partial") else None
+
+
+_NOTHING = Match(None, 0.0, "none", ())
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def understand(matcher: Matcher, text: str) -> Understanding:
+    text = text.strip()
+    talk = classify(text)
+    if talk is not None:
+        if not talk.rest:
+            return Understanding("smalltalk", _NOTHING, talk)
+        text = talk.rest  # "안녕하세요! 출강은 어떻게 신청해요?": the question is what follows
+    best = matcher.match(text)
+    question = text
+    if best.decision != "answer" and len(text) >= LONG_MESSAGE:
+        # the whole message was not clear: perhaps its question is, without the context around it
+        for part in sentences(text):
+            if part != text and _QUESTION.search(part):
+                m = matcher.match(part)
+                if m.decision == "answer" and m.score > best.score:
+                    best, question = m, part
+    return Understanding(best.decision, best, None, question, best.missing)
