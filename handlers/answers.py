@@ -63,8 +63,12 @@ async def free_text(ctx: Context) -> list[Reply]:
         ctx.state.pending_question = text[:MAX_PENDING_CHARS]
         missing = [ctx.label(f"aspect_{name}") for name in understood.missing]
         topic = kb.topics[match.topic_id]
-        said = ctx.say("answer_partial", [Button(ctx.label("ask_staff"), "ask")], missing=missing,
-                       title=topic.local(ctx.lang).title)
+        said = ctx.say(
+            "answer_partial",
+            [Button(ctx.label("ask_staff"), "ask")],
+            missing=missing,
+            title=topic.local(ctx.lang).title,
+        )
         return [said, answer_reply(ctx, topic)]
     if match.decision == "suggest":
         ctx.state.pending_question = text[:MAX_PENDING_CHARS]

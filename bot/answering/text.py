@@ -131,6 +131,18 @@ def _strip_particle(word: str) -> str:
     return word
 
 
+def _strip_endings(run: str) -> str:
+    """The run without the particles and endings at its end (a stem of at least two kana stays)."""
+    cut = True
+    while cut:
+        cut = False
+        for ending in _JA_ENDINGS:
+            if len(run) - len(ending) >= 2 and run.endswith(ending):
+                run, cut = run[: -len(ending)], True
+                break
+    return run
+
+
 def _runs(folded: str) -> Iterator[tuple[str, str]]:
     """Split folded text into (script, run): kanji, hiragana, katakana, hangul, latin; spaces,
     punctuation and symbols only separate runs."""
@@ -143,6 +155,60 @@ def _bigrams(run: str) -> list[str]:
 
 
 HIRAGANA_WEIGHT = 0.3  # hiragana runs are mostly particles and endings: ての, ですか, のへん
+KANA_WORD_WEIGHT = 0.8  # a long hiragana run left after its endings go is a word spelt in kana (でまえこうざ)
+# Endings a hiragana run may close with (folded: voicing marks gone, small kana large), longest
+# first, taken off repeatedly: でまえこうざ|について|おしえて|ください
+_JA_ENDINGS = tuple(
+    sorted(
+        {
+            w.translate(_KANA)
+            for w in (
+                "について",
+                "おしえてください",
+                "おしえて",
+                "ください",
+                "ですか",
+                "ますか",
+                "ありますか",
+                "できますか",
+                "したいです",
+                "したい",
+                "たいです",
+                "たい",
+                "です",
+                "ます",
+                "とは",
+                "ってなに",
+                "って",
+                "なに",
+                "なんですか",
+                "ですが",
+                "でしょうか",
+                "かな",
+                "よね",
+                "のこと",
+                "おねがいします",
+                "おねがい",
+                "しりたい",
+                "にしゅってん",
+                "をしたい",
+                "について",
+                "に",
+                "を",
+                "は",
+                "が",
+                "の",
+                "で",
+                "へ",
+                "と",
+                "も",
+                "か",
+            )
+        },
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def weighted_grams(text: str) -> dict[str, float]:
@@ -164,8 +230,14 @@ def weighted_grams(text: str) -> dict[str, float]:
             add(_bigrams(_strip_particle(run)), 1.0)
         elif cls == "kanji":
             add(_bigrams(run), 1.0)
-        elif cls in ("hiragana", "katakana") and len(run) > 1:  # a lone kana is a particle
-            add(_bigrams(run.translate(_KANA)), HIRAGANA_WEIGHT if cls == "hiragana" else 1.0)
+        elif cls == "katakana" and len(run) > 1:  # a lone kana is a particle
+            add(_bigrams(run.translate(_KANA)), 1.0)
+        elif cls == "hiragana" and len(run) > 1:
+            folded = run.translate(_KANA)
+            word = _strip_endings(folded)
+            if len(word) >= 4:  # a word written in kana, and the endings after it
+                add(_bigrams(word), KANA_WORD_WEIGHT)
+            add(_bigrams(folded), HIRAGANA_WEIGHT)
     return out
 
 

@@ -1,0 +1,79 @@
+"""What a message is: small talk, an answer, "the sources don't say that", and the cached index."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.answering.knowledge import load_knowledge
+from bot.answering.matcher import Matcher
+from bot.answering.smalltalk import classify
+from test_answers import chat
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("hello", "greeting"), ("안녕하세요~", "greeting"), ("こんにちは！", "greeting"),
+    ("ありがとうございます", "thanks"), ("감사합니다!!", "thanks"), ("thx", "thanks"),
+    ("ㅋㅋㅋ", "laughter"), ("www", "laughter"), ("ㅠㅠ", "sad"), ("👍", "ok"), ("ok thanks!", "thanks"),
+    ("bye", "bye"), ("수고하세요", "bye"), ("are you a bot?", "bot"),
+])
+def test_small_talk_is_recognised_in_three_languages(text: str, kind: str) -> None:
+    talk = classify(text)
+    assert talk is not None and talk.kind == kind and talk.rest == ""
+
+
+@pytest.mark.parametrize("text", ["JETプログラムとは？", "출강 신청 방법", "how do I join the omatsuri", "はい、出前講座の件です"])
+def test_questions_are_not_small_talk(text: str) -> None:
+    talk = classify(text)
+    assert talk is None or talk.rest  # a leading greeting may go, the question stays
+
+
+def test_small_talk_gets_a_friendly_reply_never_i_dont_know(answer_config) -> None:
+    for text, lang in (("hello", "en"), ("안녕하세요", "ko"), ("ありがとうございます", "ja"), ("ㅋㅋㅋ", "ko")):
+        [reply] = chat(answer_config, text, user=f"st-{lang}-{len(text)}")
+        assert "ask" not in [b.payload for b in reply.buttons], (text, reply.text)
+        assert reply.text and not any(w in reply.text for w in ("資料にありません", "자료에 없습니다", "don't have"))
+    [hello] = chat(answer_config, "hello", user="st-hello")
+    assert any(b.payload.startswith("t:") for b in hello.buttons)  # a greeting says what the bot can do
+
+
+def test_a_greeting_before_a_question_is_taken_off_and_the_question_answered(answer_config) -> None:
+    [reply] = chat(answer_config, "안녕하세요! 출장 강좌는 어떻게 신청하나요?")
+    assert "info@clair.or.kr" in reply.text and reply.buttons[0].payload == "f:lecture"
+
+
+def test_the_right_topic_without_the_asked_aspect_says_so_then_what_the_sources_say(answer_config) -> None:
+    honest, answer = chat(answer_config, "今年のおまつりはいつ開催されますか")
+    assert "記載がありません" in honest.text and "今後の日程や予定" in honest.text
+    assert [b.payload for b in honest.buttons] == ["ask"]
+    assert "おまつり" in answer.text and any(b.payload == "f:omatsuri" for b in answer.buttons)
+
+
+def test_a_kana_spelling_finds_the_kanji_topic(answer_config) -> None:
+    [reply] = chat(answer_config, "でまえこうざについておしえてください")
+    assert "info@clair.or.kr" in reply.text and reply.buttons[0].payload == "f:lecture"
+
+
+def test_the_built_index_is_cached_and_rebuilt_when_the_knowledge_changes(tmp_path: Path, answer_config) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO / "knowledge", knowledge)
+    cache = tmp_path / "cache"
+    kb = load_knowledge(knowledge)
+    first = Matcher(kb, answer_config.matching, cache_dir=cache)
+    [cached] = list(cache.iterdir())
+    again = Matcher(kb, answer_config.matching, cache_dir=cache)
+    assert list(cache.iterdir()) == [cached]  # loaded, not built again
+    assert again.rank("出前講座") == first.rank("出前講座")
+    topic = kb.topics["seoul.lecture"]
+    local = dataclasses.replace(topic.local("en"), answer=topic.local("en").answer + " Also on Saturdays.")
+    edited = dataclasses.replace(kb, topics={**kb.topics, topic.id: dataclasses.replace(
+        topic, text={**topic.text, "en": local})})
+    Matcher(edited, answer_config.matching, cache_dir=cache)
+    assert len(list(cache.iterdir())) == 2  # a new fingerprint, a new index
+    cached.write_bytes(b"not a pickle")
+    damaged = Matcher(kb, answer_config.matching, cache_dir=cache)  # a damaged cache is rebuilt
+    assert damaged.rank("出前講座") == first.rank("出前講座")
