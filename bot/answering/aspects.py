@@ -1,11 +1,16 @@
 """Aspects of a question that the sources state for only some topics, or never (aspects.toml).
 
+An aspect is asked when one of its words is in the message; a topic's answer states it when it
+has one of them too, or matches its `stated` pattern (a count is a number with a counter, a date
+a year or a day), in any of its languages.
+
 Asking about a fee, a refund, a deadline… of a topic whose answer never mentions one means the
 honest reply is "the sources don't say": the matcher lowers its confidence (bot/answering/matcher.py).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -24,6 +29,10 @@ class Aspects:
         self._names = list(data)
         self.by_token: dict[str, set[str]] = {}  # one Latin word, or it + "s" -> aspects
         self.spans: list[tuple[str, str]] = []  # (" several words " or a CJK word, aspect)
+        # an answer states these aspects when it matches their pattern (a number with a counter…)
+        self.stated_by: list[tuple[re.Pattern[str], str]] = [
+            (re.compile(entry["stated"], re.IGNORECASE), name) for name, entry in data.items() if "stated" in entry
+        ]
         for name, entry in data.items():
             for word in entry["words"]:
                 w = normalize(word)
@@ -44,6 +53,14 @@ class Aspects:
         padded = f" {norm} "
         for span, name in self.spans:
             if span in padded:
+                found.add(name)
+        return frozenset(found)
+
+    def stated(self, texts: list[str]) -> frozenset[str]:
+        """The aspects an answer states: it uses their words, or matches their pattern."""
+        found = set(self.of(normalize(" ".join(texts))))
+        for pattern, name in self.stated_by:
+            if any(pattern.search(text) for text in texts):
                 found.add(name)
         return frozenset(found)
 

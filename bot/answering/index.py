@@ -34,7 +34,7 @@ FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "answer": 0.5}
 READING_WEIGHT = 0.5  # how a kanji term read aloud counts, beside the term itself
 K1, B = 1.2, 0.75
 KEEP_CACHED = 4
-FORMAT = 4  # bump when the index's layout or how it is built changes: old cache files are ignored
+FORMAT = 5  # bump when the index's layout or how it is built changes: old cache files are ignored
 
 
 def topic_fields(topic: Topic) -> dict[str, list[str]]:
@@ -144,7 +144,7 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
         samples.append([[vocab[g] for g in grams(q) if g not in STOP_GRAMS] for q in fields["questions"]])
         facts = fields["answer"] + fields["title"] + fields["keywords"]
         known.append(sorted({vocab[g] for text in facts for g in grams(text) if g in vocab}))
-        aspect_bits[d] = aspects.bits(aspects.of(normalize(" ".join(fields["answer"]))))
+        aspect_bits[d] = aspects.bits(aspects.stated(fields["answer"]))
     n_docs = len(ids)
     df = np.zeros(len(vocab))
     for tf in doc_tfs:

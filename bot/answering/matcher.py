@@ -17,6 +17,7 @@ milliseconds.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,16 @@ from bot.answering import readings
 from bot.answering.aspects import Aspects
 from bot.answering.index import K1, MatchIndex, gather, load_or_build, positions
 from bot.answering.knowledge import KnowledgeBase
-from bot.answering.text import STOP_GRAMS, normalize, weighted_grams
+from bot.answering.text import _EN_STOP, STOP_GRAMS, _stem, grams, normalize, weighted_grams
 from bot.config import MatchingConfig
 
 CANDIDATES = 8
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# a name: an acronym (KRILA, JAL) or a capitalised word inside a sentence (Hongdae, Kansai)
+_NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3,}[a-z]?|[A-Z][a-z]+[A-Z][A-Za-z]*|(?<=[a-z,] )[A-Z][a-z]{2,})(?![A-Za-z])")
+_KATAKANA_WORD = re.compile(r"[ァ-ヶー]{4,}")
+KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
+SPECIFIC = 0.6  # a word's idf against an unknown word's above which it names something (32 entries: in 1 or 2)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class Match:
     # score before that lowered it: a high one means "right topic, but the sources don't say that"
     missing: tuple[str, ...] = ()
     unpenalized: float = 0.0
+    # specific things the message names that the topic never mentions: a year, a name in capitals,
+    # a word in katakana ("KRILA address", "2022年のセミナー", "ソウルジャパンクラブに入会")
+    unstated: tuple[str, ...] = ()
 
 
 class Matcher:
@@ -153,6 +163,40 @@ class Matcher:
     def rank(self, text: str) -> list[tuple[str, float]]:
         return self._rank(text)[0]
 
+    def _knows(self, doc: int, gram: str) -> bool:
+        gid = self.index.vocab.get(gram)
+        if gid is None:
+            return False
+        known = self.index.known[self.index.known_ptr[doc] : self.index.known_ptr[doc + 1]]
+        at = int(np.searchsorted(known, gid))
+        return at < len(known) and int(known[at]) == gid
+
+    def unstated(self, text: str, doc: int) -> tuple[str, ...]:
+        """The specifics of the message the entry's facts never mention (see Match.unstated)."""
+        out: list[str] = []
+        for year in _YEAR.findall(text):
+            if not self._knows(doc, year):
+                out.append(year)
+        for name in _NAME.findall(text):
+            gram = _stem(name.lower())
+            if name.lower() not in _EN_STOP and self._specific([gram]) and not self._knows(doc, gram):
+                out.append(name)
+        for word in _KATAKANA_WORD.findall(text):
+            bigrams = [g for g in grams(word) if g not in STOP_GRAMS]
+            if (
+                bigrams
+                and self._specific(bigrams)
+                and sum(self._knows(doc, g) for g in bigrams) < KATAKANA_KNOWN * len(bigrams)
+            ):
+                out.append(word)
+        return tuple(dict.fromkeys(out))
+
+    def _specific(self, grams_: list[str]) -> bool:
+        """A word few entries have, or none: a name. One most entries have (イベント, Japanese) is not."""
+        ix = self.index
+        idfs = [ix.idf[gid] if (gid := ix.vocab.get(g)) is not None else ix.unknown_idf for g in grams_]
+        return sum(idfs) / len(idfs) >= SPECIFIC * ix.unknown_idf
+
     def _rank(self, text: str) -> tuple[list[tuple[str, float]], dict[str, tuple[float, int]]]:
         """Best first; and per topic, its score before the aspect penalty and the aspects missing."""
         norm = normalize(text)
@@ -197,8 +241,9 @@ class Matcher:
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))
-        if missing and unpenalized >= s.answer_threshold:
-            return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized)
+        unstated = self.unstated(text, self.index.ids.index(about)) if unpenalized >= s.answer_threshold else ()
+        if (missing or unstated) and unpenalized >= s.answer_threshold:
+            return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated)
         if missing and not self.weights.aspect_ranks:
             best *= self.weights.aspect_penalty  # not sure of the topic, and it lacks what is asked
         if best >= s.answer_threshold:

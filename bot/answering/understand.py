@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.answering.matcher import Match, Matcher
 from bot.answering.smalltalk import SmallTalk, classify
 
-LONG_MESSAGE = 120  # characters; a message this long may be context around one question
+LONG_MESSAGE = 40  # characters; a message this long, of several sentences, may be context around a question
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 # what a question sentence has: a question mark, か/の at the end, 까/나요/요?, a wh-word…
 _QUESTION = re.compile(
