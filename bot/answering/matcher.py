@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.answering import readings
 from bot.answering.aspects import Aspects
@@ -32,6 +32,8 @@ from bot.answering.text import _EN_STOP, STOP_GRAMS, _stem, grams, normalize, we
 from bot.config import MatchingConfig
 
 CANDIDATES = 8
+TYPO_MIN = 5  # English words this long or longer may be misspellings of a known word
+TYPO_SCORE = 85  # rapidfuzz ratio from which an unknown word is taken as that known word
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # a name: an acronym (KRILA, JAL) or a capitalised word inside a sentence (Hongdae, Kansai)
 _NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3,}[a-z]?|[A-Z][a-z]+[A-Z][A-Za-z]*|(?<=[a-z,] )[A-Z][a-z]{2,})(?![A-Za-z])")
@@ -89,6 +91,11 @@ class Matcher:
         )
         self.ids = self.index.ids
         self.sample_norms: list[float] = self.index.smp_norm.tolist()  # read one at a time
+        # the knowledge base's English words by first letter, for typos: "programe", "adress"
+        self.latin_words: dict[str, list[str]] = {}
+        for gram in self.index.vocab:
+            if len(gram) >= TYPO_MIN and gram.isascii() and gram.isalpha():
+                self.latin_words.setdefault(gram[0], []).append(gram)
 
     def _query_terms(self, terms: dict[str, float]) -> tuple[list[int], list[float], float, float]:
         """Known gram ids of the message with their weights (idf x how telling the script is),
@@ -100,6 +107,10 @@ class Matcher:
             if g in STOP_GRAMS:
                 continue
             gid = vocab.get(g)
+            if gid is None and len(g) >= TYPO_MIN and g.isascii() and g.isalpha():
+                near = process.extractOne(g, self.latin_words.get(g[0], ()), scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
+                if near is not None:
+                    gid = vocab[near[0]]
             w = telling * (unknown if gid is None else idf[gid])
             if gid is not None:
                 ids.append(gid)

@@ -104,6 +104,14 @@ _EN_STOP = frozenset(
 )
 
 
+# chat shorthand, written out: "can ppl from my uni apply"
+_EN_SHORT = {"ppl": "people", "uni": "university", "univ": "university", "govt": "government", "gov": "government",
+             "dept": "department", "info": "information", "intl": "international", "prog": "programme",
+             "pics": "photos", "pic": "photo", "pls": "please", "plz": "please", "u": "you", "ur": "your",
+             "thx": "thanks", "w": "with", "abt": "about", "mtg": "meeting", "pref": "prefecture"}
+_JAMO_ONLY = re.compile(r"^[\u3131-\u318e\u1100-\u11ff]+$")
+
+
 def _stem(word: str) -> str:
     # a light English stem: enough to meet "lectures"/"lecture", "seminars"/"seminar"
     if len(word) > 4 and word.endswith("ies"):
@@ -117,7 +125,11 @@ def _stem(word: str) -> str:
 _KO_SUFFIXES = frozenset(
     """은 는 이 가 을 를 에 의 도 로 와 과 만 요 에서 에는 에도 에게 한테 께서 으로 로는 으로는 이랑 랑 하고
     까지 부터 처럼 보다 이나 나 이고 이며 이에요 예요 이죠 인가요 인데 인데요 에서는 에서도 들 들은 들이
-    들을 들의 이랑은""".split()
+    들을 들의 이랑은"""
+    # and the endings of a verb made of a noun, as people write them: 설문한거, 참가했어요, 신청하려면
+    """ 한거 한건 한 했어요 했나요 했어 했나 했던 해요 해 하나요 하는 하면 하려면 할까요 해줘 해줘요 해주세요
+    였어요 였어 였나요 이었어요 었어요 었나요 었어 있어요 있나요 없어요 나요 어요 아요 거예요 건가요 인지
+    하고요 드려요 싶어요 되나요 돼요 됐어요 임""".split()
 )
 _KO_SUFFIX_LENGTHS = sorted({len(s) for s in _KO_SUFFIXES}, reverse=True)
 
@@ -224,9 +236,12 @@ def weighted_grams(text: str) -> dict[str, float]:
 
     for cls, run in _runs(fold(text)):
         if cls == "latin":
+            run = _EN_SHORT.get(run, run)
             if run.isdigit() or run not in _EN_STOP:
                 add([_stem(run)], 1.0)
         elif cls == "hangul":
+            if _JAMO_ONLY.match(run):  # ㅋㅋ, ㅎㅎ, ㅠㅠ: laughter and tears, not words
+                continue
             add(_bigrams(_strip_particle(run)), 1.0)
         elif cls == "kanji":
             add(_bigrams(run), 1.0)
