@@ -17,18 +17,34 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
     config = load_config(REPO / "config.toml")
-    return Matcher(load_knowledge(config.knowledge_dir), config.matching)
+    return Matcher(load_knowledge(config.knowledge_dir), config.matching, cache_dir=config.index_cache)
 
 
 def test_project_question_set_meets_the_targets(matcher):
+    """The issue's targets, in every language: accuracy 0.97, rejection 0.92, false rejection 0.03."""
     questions = read_questions(REPO / "tests" / "eval" / "questions.jsonl")
     assert {q.lang for q in questions} == {"ja", "ko", "en"}
     summary = summarize(run(matcher, questions))
-    assert summary["in_scope_accuracy"] >= 0.90, summary
-    assert summary["oos_rejection"] >= 0.85, summary
-    assert summary["false_rejection"] <= 0.05, summary
+    assert summary["false_rejection"] <= 0.03, summary
     for lang, rates in summary["by_lang"].items():
-        assert rates["in_scope_accuracy"] >= 0.90, (lang, rates)
+        assert rates["in_scope_accuracy"] >= 0.97, (lang, rates)
+        assert rates["oos_rejection"] >= 0.92, (lang, rates)
+
+
+# The hard sets (hard questions written from the sources: kana spellings, colloquial Korean,
+# typos, long messages, and above all what the sources do not say about topics they cover) are
+# below the targets. These floors are today's figures less a margin: a change that makes them
+# worse fails here. hard_tune chose the method; hard_check was not looked at while choosing.
+HARD_FLOORS = {"hard_tune.jsonl": (0.92, 0.68, 0.06), "hard_check.jsonl": (0.87, 0.45, 0.13)}
+
+
+@pytest.mark.parametrize("name", sorted(HARD_FLOORS))
+def test_the_hard_question_sets_do_not_get_worse(matcher, name):
+    accuracy, rejection, false_rejection = HARD_FLOORS[name]
+    summary = summarize(run(matcher, read_questions(REPO / "tests" / "eval" / name)))
+    assert summary["in_scope_accuracy"] >= accuracy, summary
+    assert summary["oos_rejection"] >= rejection, summary
+    assert summary["false_rejection"] <= false_rejection, summary
 
 
 @pytest.mark.parametrize("text, lang", [
