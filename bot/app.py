@@ -76,9 +76,9 @@ async def open_app(
     """
     answering = answering or build_answering(config)
     forms = load_checked_forms(config)
-    store = await Store.open(config.database)
+    store = await Store.open(config.database, config.lock_wait_seconds)
     try:
-        requests = RequestQueue(store, clock)
+        requests = RequestQueue(store, clock, config.zone.tz)
         deps = Deps(
             config=config,
             store=store,
@@ -94,6 +94,9 @@ async def open_app(
         await outbox.open()
         payloads = PayloadTable(store)
         inbox = Inbox(core, outbox, payloads, config.rate_limit_per_minute)
-        yield App(config, core, store, outbox, inbox, payloads)
+        try:
+            yield App(config, core, store, outbox, inbox, payloads)
+        finally:
+            await core.drain()
     finally:
         await store.close()

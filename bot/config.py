@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.channels.line.settings import LineSettings, read_line
 from bot.channels.telegram.settings import TelegramSettings, read_telegram
+from bot.office_time import DEFAULT_ZONE, OfficeZone, load_zone
 from bot.settings import ConfigError, SettingsReader
 
 LANGUAGES = ("ja", "ko", "en")
@@ -58,8 +59,10 @@ class Config:
     privacy: PrivacyConfig
     staff_ids: frozenset[str]
     staff_language: str  # what notices to the staff places are written in
+    zone: OfficeZone  # the time zone people read times in ([time] zone)
     rate_limit_per_minute: int
     max_photo_bytes: int
+    lock_wait_seconds: float  # how long a write waits for a lock another process holds
     server: ServerConfig
     telegram: TelegramSettings
     line: LineSettings
@@ -76,6 +79,20 @@ def resolve_config_path(cli_value: str | None) -> Path:
 
 def _optional_dir(rel: Callable[[str], Path], value: str) -> Path | None:
     return rel(value) if value else None
+
+
+def _read_zone(r: SettingsReader) -> OfficeZone:
+    fix = f'an IANA time zone name such as "{DEFAULT_ZONE}" or "Asia/Tokyo"'
+    name = r.optional("time.zone", str, DEFAULT_ZONE, fix)
+    try:
+        return OfficeZone(name, load_zone(name))
+    except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise r.fail(
+            "time.zone",
+            f"is '{name}', which this system does not know",
+            f"{fix}; if the name is right, the system lacks time zone data: install it "
+            "(`apt-get install tzdata`, or `pip install tzdata` into the venv)",
+        ) from exc
 
 
 def load_config(path: Path) -> Config:
@@ -147,10 +164,12 @@ def load_config(path: Path) -> Config:
         ),
         staff_ids=frozenset(str(s) for s in staff),
         staff_language=staff_language,
+        zone=_read_zone(r),
         rate_limit_per_minute=r.number(
             "channels.rate_limit_per_minute", 1, 10_000, "messages one user may send per minute, e.g. 20", int
         ),
         max_photo_bytes=r.number("storage.max_photo_bytes", 1, 50_000_000, "a size in bytes, e.g. 10000000", int),
+        lock_wait_seconds=r.number("storage.lock_wait_seconds", 0.1, 60, "seconds, e.g. 5", default=5.0),
         server=server,
         telegram=read_telegram(r),
         line=read_line(r),

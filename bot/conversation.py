@@ -30,6 +30,8 @@ class FormProgress:
     touched: float = 0.0
     switch_to: str | None = None  # another form the user asked for; they choose stay or switch
     switch_typed: str = ""
+    # another language the last answer was in, not yet enough to switch to (handlers/form_language.py)
+    lang_pending: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -45,6 +47,8 @@ class FormProgress:
         }
         if self.switch_to is not None:
             data["switch_to"], data["switch_typed"] = self.switch_to, self.switch_typed
+        if self.lang_pending:
+            data["lang_pending"] = self.lang_pending
         return data
 
     @classmethod
@@ -62,6 +66,7 @@ class FormProgress:
                 touched=float(data.get("touched", 0.0)),
                 switch_to=data.get("switch_to"),
                 switch_typed=str(data.get("switch_typed", "")),
+                lang_pending=str(data.get("lang_pending", "")),
             )
         except (KeyError, TypeError, ValueError):
             return None  # a damaged row loses the form, not the whole conversation
@@ -75,6 +80,10 @@ class Conversation:
     seen_lang: str | None = None  # the language of their last message with letters
     pending_question: str | None = None  # the last question we could not answer, for the staff form
     replying_to: str | None = None  # after the "answer staff" button: the reference their next text answers
+    # A message typed while a staff reply awaited an answer is answered as a question; it is kept
+    # here, with that reference, so the "send it to the staff" button under it can still file it.
+    offer_ref: str | None = None
+    offer_text: str | None = None
     form: FormProgress | None = None
 
     def to_json(self) -> str:
@@ -82,7 +91,7 @@ class Conversation:
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for key in ("lang", "seen_lang", "pending_question", "replying_to"):
+        for key in ("lang", "seen_lang", "pending_question", "replying_to", "offer_ref", "offer_text"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -109,6 +118,8 @@ class Conversation:
             seen_lang=text_or_none("seen_lang"),
             pending_question=text_or_none("pending_question"),
             replying_to=text_or_none("replying_to"),
+            offer_ref=text_or_none("offer_ref"),
+            offer_text=text_or_none("offer_text"),
             form=FormProgress.from_json(form) if isinstance(form, dict) else None,
         )
 

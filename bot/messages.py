@@ -53,6 +53,9 @@ class Incoming:
     # What the channel needs to answer this very message in place (LINE's reply token, Telegram's
     # callback query id); opaque to everything but the channel that set it.
     ticket: str = ""
+    # The request reference in the bot's message this one answers with the app's own "reply"
+    # (Telegram's reply to a message); "" when it is no such reply. Text only, like `text`.
+    reply_to_ref: str = ""
     received_at: float = 0.0  # time.monotonic() when the channel took it in
     log_id: str = ""  # the platform's id of the update or event, for logs (never the text)
 

@@ -7,12 +7,14 @@ restart resumes at the same question. `at` is a field name, SUMMARY or PICK (the
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from bot.conversation import FormProgress
 from bot.core.context import Context
+from bot.forms.examples import fill
 from bot.forms.model import Field, Form
-from bot.forms.validators import Invalid, Valid, office_today, validate
+from bot.forms.validators import Invalid, Valid, validate
 from bot.messages import Button, Reply
 
 SUMMARY = "@summary"
@@ -23,6 +25,10 @@ STAFF_SHOWN_CHARS = 80
 
 def now(ctx: Context) -> float:
     return ctx.deps.clock()
+
+
+def today(ctx: Context) -> date:
+    return ctx.deps.config.zone.today(now(ctx))
 
 
 def new_state(ctx: Context, form: Form, prefill: dict[str, str]) -> FormProgress:
@@ -114,10 +120,11 @@ def ask(ctx: Context, form: Form, fs: FormProgress, *, intro: bool = False, erro
         transient=True,
         title=form.title[ctx.lang],
         intro=intro,
+        route=form.route.get(ctx.lang, "") if intro else "",
         number=number,
         total=len(form.fields),
-        prompt=f.prompt[ctx.lang],
-        hint=f.hint[ctx.lang],
+        prompt=fill(f.prompt[ctx.lang], ctx.lang, today(ctx)),
+        hint=fill(f.hint[ctx.lang], ctx.lang, today(ctx)),
         optional=f.optional,
         current=current,
         error=error,
@@ -142,7 +149,8 @@ def summary(ctx: Context, form: Form, fs: FormProgress, note: str = "") -> Reply
 def error_text(ctx: Context, f: Field, problem: Invalid) -> str:
     """The field's own error message, then what exactly was wrong."""
     detail = ctx.label(f"err_{problem.reason}", **problem.details)
-    return f"{f.error[ctx.lang]}\n{detail}" if detail else f.error[ctx.lang]
+    error = fill(f.error[ctx.lang], ctx.lang, today(ctx))
+    return f"{error}\n{detail}" if detail else error
 
 
 def _next(form: Form, fs: FormProgress, name: str) -> str:
@@ -168,7 +176,7 @@ def answer(ctx: Context, form: Form, fs: FormProgress) -> Reply:
     if fs.at in (SUMMARY, PICK):
         return ask(ctx, form, fs, note=ctx.label("form_use_buttons"))
     f = current_field(form, fs)
-    result = validate(f, msg.text, msg.photo, office_today(now(ctx)))
+    result = validate(f, msg.text, msg.photo, today(ctx))
     if isinstance(result, Invalid):
         return ask(ctx, form, fs, error=error_text(ctx, f, result))
     assert isinstance(result, Valid)

@@ -21,6 +21,7 @@ from bot.messages import STAFF_QUEUE, Button, Reply
 from handlers import answers
 from handlers import form_flow as flow
 from handlers.form_flow import SUMMARY
+from handlers.notices import local_time
 
 
 def form_route(handler: Handler) -> Handler:
@@ -52,8 +53,8 @@ def active(ctx: Context) -> tuple[Form | None, FormProgress | None, list[Reply]]
                 )
             ],
         )
-    # The form keeps its language: an e-mail address or a Korean university's name typed into a
-    # Japanese form must not switch it. Only /lang does.
+    # The form keeps its language from step to step; only /lang, or an answer that plainly is in
+    # another language (handlers/form_language.py, on typed answers), moves it.
     lang = ctx.state.lang or fs.lang or ctx.lang
     ctx.lang = fs.lang = lang
     if not ctx.state.lang:
@@ -226,13 +227,14 @@ async def _submit(ctx: Context, form: Form, fs: FormProgress) -> list[Reply]:
         if f.prefill:
             ctx.state.clear_prefill(f.prefill)
     # Announced again on a retried submit too: the first announcement may have died with us.
+    at = local_time(ctx.deps, flow.now(ctx))
     return [
-        ctx.say("form_received", ref=submitted.ref, title=form.title[ctx.lang]),
-        _staff_announcement(ctx, form, submitted.ref, answers_),
+        ctx.say("form_received", ref=submitted.ref, title=form.title[ctx.lang], at=at),
+        _staff_announcement(ctx, form, submitted.ref, answers_, at),
     ]
 
 
-def _staff_announcement(ctx: Context, form: Form, ref: str, answers_: dict[str, Any]) -> Reply:
+def _staff_announcement(ctx: Context, form: Form, ref: str, answers_: dict[str, Any], at: str) -> Reply:
     staff = dataclasses.replace(ctx, lang=ctx.deps.config.staff_language)
     msg = ctx.msg
     text = staff.render(
@@ -244,6 +246,7 @@ def _staff_announcement(ctx: Context, form: Form, ref: str, answers_: dict[str, 
         channel=msg.channel,
         user=msg.user_id,
         requester_lang=ctx.lang,
+        at=at,
     )
     buttons = (Button(staff.label("form_claim"), f"claim:{ref}"), Button(staff.label("btn_close"), f"close:{ref}"))
     return Reply(STAFF_QUEUE, text, buttons, notification=True, ref=ref, lang=staff.lang)

@@ -16,6 +16,12 @@ def _local(texts: dict[str, str], lang: str, default: str) -> str:
     return texts.get(lang) or texts.get("en") or default
 
 
+def local_time(deps: Deps, at: float) -> str:
+    """A time as the office reads it, with its zone: "2026-06-01 12:00 KST"."""
+    zone = deps.config.zone
+    return f"{zone.format(at)} {zone.abbreviation(at)}"
+
+
 def kind_label(deps: Deps, lang: str, kind: str) -> str:
     """The request kind in words: the form's title, else labels_queue.toml, else its id."""
     form = deps.forms.get(kind)
@@ -49,7 +55,13 @@ def requester_notice(deps: Deps, request: Request, event: str, text: str = "") -
         return []
     lang = request.lang
     body = deps.renderer.render(
-        lang, "request_notice", event=event, ref=request.ref, text=text, kind=kind_label(deps, lang, request.kind)
+        lang,
+        "request_notice",
+        event=event,
+        ref=request.ref,
+        text=text,
+        kind=kind_label(deps, lang, request.kind),
+        at=local_time(deps, request.updated_at),
     )
     buttons: tuple[Button, ...] = ()
     if event == "answered":
@@ -70,6 +82,7 @@ def staff_notice(deps: Deps, request: Request, text: str) -> list[Reply]:
         text=text,
         kind=kind_label(deps, lang, request.kind),
         assignee=request.assignee or "",
+        at=local_time(deps, request.updated_at),
     )
     buttons = (
         Button(deps.renderer.label(lang, "btn_show"), f"show:{request.ref}"),

@@ -34,6 +34,7 @@ def build_routes() -> list[Route]:
         Route.button("forget", requester.on_forget_button),
         Route.button("re", requester.on_answer_button),
         Route.button("nore", requester.on_no_answer_button),
+        Route.button("fwd", requester.on_forward_button),
         # request forms: started from a topic's button, "ask", a command, or a plain wish to apply
         Route.button("f", forms.on_start_button),
         Route.button("ask", forms.on_ask_button),

@@ -7,13 +7,12 @@ refusal in their language; the attempt is logged, and audited on the request whe
 from __future__ import annotations
 
 import logging
-import time
 from functools import wraps
 
 from bot.core.context import Context, Handler
 from bot.messages import Button, Document, Reply
 from bot.requests.export import export_csv
-from bot.requests.records import STATUSES, NotFound, Refused, Request, format_time, format_value, normalize_ref
+from bot.requests.records import STATUSES, NotFound, Refused, Request, format_value, normalize_ref
 from handlers.notices import answer_lines, kind_label, requester_notice
 
 log = logging.getLogger(__name__)
@@ -114,12 +113,13 @@ async def queue(ctx: Context) -> list[Reply]:
                 ctx.say("queue_usage", command="queue", statuses=STATUSES, kinds=sorted(known_kinds), bad=word[:40])
             ]
     found = await ctx.deps.requests.list(statuses, kind)
+    zone = ctx.deps.config.zone
     rows = [
         {
             "ref": r.ref,
             "kind": r.kind,
             "status": r.status,
-            "created": format_time(r.created_at),
+            "created": zone.format(r.created_at),
             "assignee": r.assignee or "",
             "first": _first_answer(r),
         }
@@ -128,7 +128,13 @@ async def queue(ctx: Context) -> list[Reply]:
     buttons = [Button(row["ref"], f"show:{row['ref']}") for row in rows[:LIST_BUTTONS]]
     return [
         ctx.say(
-            "queue_list", buttons, rows=rows, more=max(0, len(found) - LIST_ROWS), statuses=statuses, kind=kind or ""
+            "queue_list",
+            buttons,
+            rows=rows,
+            more=max(0, len(found) - LIST_ROWS),
+            statuses=statuses,
+            kind=kind or "",
+            zone=zone.abbreviation(ctx.deps.clock()),
         )
     ]
 
@@ -142,8 +148,9 @@ async def show(ctx: Context) -> list[Reply]:
     if request is None:
         return _refused(ctx, NotFound(ref))
     answers = answer_lines(ctx.deps, ctx.lang, request)
+    zone = ctx.deps.config.zone
     events = [
-        {"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text or ""} for e in request.events
+        {"at": zone.format(e.at), "actor": e.actor, "action": e.action, "text": e.text or ""} for e in request.events
     ]
     text = ctx.render(
         "request_detail",
@@ -151,9 +158,10 @@ async def show(ctx: Context) -> list[Reply]:
         kind=kind_label(ctx.deps, ctx.lang, request.kind),
         answers=answers,
         events=events,
-        created=format_time(request.created_at),
-        updated=format_time(request.updated_at),
-        closed=format_time(request.closed_at),
+        created=zone.format(request.created_at),
+        updated=zone.format(request.updated_at),
+        closed=zone.format(request.closed_at),
+        zone=zone.abbreviation(request.created_at),
     )
     return [ctx.reply(text, _buttons(ctx, request))]
 
@@ -202,8 +210,9 @@ async def reopen(ctx: Context) -> list[Reply]:
 @staff_only
 async def export(ctx: Context) -> list[Reply]:
     requests = await ctx.deps.requests.list()
-    name = time.strftime("madoguchi-requests-%Y%m%d-%H%M.csv", time.gmtime())
-    document = Document(name, export_csv(requests))
+    zone = ctx.deps.config.zone
+    name = zone.local(ctx.deps.clock()).strftime("madoguchi-requests-%Y%m%d-%H%M.csv")
+    document = Document(name, export_csv(requests, zone))
     return [Reply(ctx.msg.address, ctx.label("export_done", count=len(requests)), document=document, lang=ctx.lang)]
 
 

@@ -1,9 +1,14 @@
 """The free-text route: what a typed message (or a photo) is, in order of precedence.
 
-1. An answer to a staff reply goes into that request (handlers/requester.py answer_back).
-2. With a form open, it is the answer to the open question (handlers/form_flow.py).
+1. An answer to a staff reply, when the requester said so (the "Answer" button, or their app's
+   reply on the bot's message), goes into that request (handlers/requester.py answer_back).
+2. With a form open, it is the answer to the open question (handlers/form_flow.py), in the
+   language the user writes in (handlers/form_language.py); a question typed there instead is
+   answered and the form's question asked again (handlers/form_aside.py).
 3. A plain wish to apply ("出前講座を申し込みたい") starts the form of the topic it names.
 4. Otherwise it is a question for the knowledge base (handlers/answers.py).
+While a staff reply awaits an answer, 3 and 4 add a button that sends the message to the staff
+under that reference instead (requester.offer_to_file): the bot does not guess which was meant.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from bot.answering.intent import wants_to_apply
 from bot.core.context import Context
 from bot.messages import Reply
-from handlers import answers, forms, requester
+from handlers import answers, form_aside, form_language, forms, requester
 from handlers import form_flow as flow
 
 
@@ -29,7 +34,7 @@ def _kind_for_intent(ctx: Context, text: str) -> str | None:
 @forms.form_route
 async def on_text(ctx: Context) -> list[Reply]:
     form, fs, notices = forms.active(ctx)
-    answered = await requester.answer_back(ctx, in_form=fs is not None and form is not None)
+    answered = await requester.answer_back(ctx)
     if answered is not None:
         if fs is not None and form is not None:  # then back to the form being filled
             forms.touch(ctx, fs)
@@ -39,12 +44,15 @@ async def on_text(ctx: Context) -> list[Reply]:
         if ctx.msg.payload is None and wants_to_apply(ctx.msg.text):
             kind = _kind_for_intent(ctx, ctx.msg.text)
             if kind:
-                return notices + forms.start(ctx, ctx.deps.forms[kind])
-        return notices + await answers.free_text(ctx)
+                started = forms.start(ctx, ctx.deps.forms[kind])
+                return notices + started + await requester.offer_to_file(ctx, started_form=True)
+        replies = await answers.free_text(ctx)
+        return notices + replies + await requester.offer_to_file(ctx)
     fs.switch_to = None  # typing an answer means carrying on with this form
     if ctx.msg.payload is not None:  # a button of a kind nobody routes
-        reply = flow.ask(ctx, form, fs, note=ctx.label("form_stale"))
+        replies = [flow.ask(ctx, form, fs, note=ctx.label("form_stale"))]
     else:
-        reply = flow.answer(ctx, form, fs)
+        form_language.follow(ctx, form, fs)
+        replies = form_aside.answer_aside(ctx, form, fs) or [flow.answer(ctx, form, fs)]
     forms.touch(ctx, fs)
-    return notices + [reply]
+    return notices + replies

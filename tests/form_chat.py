@@ -2,27 +2,34 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.core.routing import Core
 from bot.messages import Incoming, Photo, Reply
-from bot.forms.validators import OFFICE_TZ
+from zoneinfo import ZoneInfo
 
 REF = re.compile(r"\b[A-Z]{1,3}-\d{4}-\d{4}\b")
+
+
+SEOUL = ZoneInfo("Asia/Seoul")  # config.toml's [time] zone
 
 
 class Clock:
     """Wall time the test moves by hand (starts at noon in Seoul on the given day)."""
 
-    def __init__(self, year: int = 2026, month: int = 6, day: int = 1) -> None:
-        self.now = datetime(year, month, day, 12, 0, tzinfo=OFFICE_TZ).timestamp()
+    def __init__(self, year: int = 2026, month: int = 6, day: int = 1, hour: int = 12, minute: int = 0) -> None:
+        self.now = datetime(year, month, day, hour, minute, tzinfo=SEOUL).timestamp()
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, minutes: float) -> None:
         self.now += minutes * 60
+
+    def today(self) -> date:
+        """The office's calendar day at this moment."""
+        return datetime.fromtimestamp(self.now, SEOUL).date()
 
 
 class Chat:
@@ -65,6 +72,7 @@ class Chat:
         return [r for r in self.replies if (r.to.channel, r.to.chat_id) == ("staff", "queue")]
 
     async def state(self) -> dict[str, Any]:
+        await self.core.drain()  # hints are saved beside the answer
         return (await self.core.deps.store.load_conversation(Incoming(self.channel, self.user, self.user).key)).as_dict()
 
     async def form(self) -> dict[str, Any] | None:

@@ -25,7 +25,6 @@ from bot.app import open_app  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.core.routing import Core  # noqa: E402
 from bot.messages import Incoming, Photo  # noqa: E402
-from bot.forms.validators import office_today  # noqa: E402
 from shared import answering_for
 
 KINDS = ["lecture", "omatsuri", "dorandoran", "question"]
@@ -56,9 +55,9 @@ def plan(user: str, today: date) -> tuple[str, str, dict[str, Any], dict[str, An
                  "booth_content": "\n".join(["温泉と特産品"] * 3), "materials": f"<b>poster</b> x{i}", "notes": f"note {user}"}
         stored = dict(typed)
     elif kind == "dorandoran":
-        typed = {"municipality": f"City {user}", "department": "広報課", **contact, "plan": "fm:c:plan:one_post",
+        typed = {"municipality": f"City {user}", "department": "広報課", **contact, "plan": "fm:c:plan:more_posts",
                  "manuscript": f"原稿 {user} " + "あ" * 3000, "photos": None, "period": "2027年3月", "notes": None}
-        stored = dict(typed, plan="one_post", photos=[
+        stored = dict(typed, plan="more_posts", photos=[
             {"file_id": f"{user}-p{k}", "saved_path": "", "size": 100} for k in range(1, PHOTOS + 1)])
     else:
         typed = {"question": f"What about {user}? {{% raw %}}", **contact}
@@ -86,6 +85,7 @@ class Player:
 
     async def play(self) -> None:
         for _ in range(MAX_STEPS):
+            await self.core.drain()
             state = (await self.core.deps.store.load_conversation(self.incoming().key)).as_dict()
             fs = state.get("form")
             if fs is None:
@@ -135,7 +135,7 @@ async def main(config_path: str, n: int, seed: int) -> None:
     async with open_app(config, answering=answering_for(config)) as app:
         core = app.core
         print("READY", flush=True)
-        today = office_today(time.time())
+        today = config.zone.today(time.time())
         rng = random.Random(seed)
         players = [Player(core, user, random.Random(rng.random()), today) for user in user_ids(n)]
         await asyncio.gather(*(p.play() for p in players))

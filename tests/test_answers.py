@@ -60,6 +60,7 @@ def test_unknown_question_offers_staff_and_remembers_the_question(answer_config,
         async with open_app(answer_config, answering=answering_for(answer_config)) as app:
             core = app.core
             [reply] = await core.handle(Incoming("test", "u", "u", text="JETの面接対策を教えてください"))
+            await core.drain()  # the hints are saved beside the answer
             state = (await core.deps.store.load_conversation(Incoming("test", "u", "u").key)).as_dict()
             return reply, state
 
@@ -98,6 +99,7 @@ def test_template_and_markup_in_user_text_stay_literal(answer_config):
         async with open_app(answer_config, answering=answering_for(answer_config)) as app:
             core = app.core
             await core.handle(Incoming("test", "x", "x", text="{{ 7*7 }} <b>bold</b> {% raw %}"))
+            await core.drain()
             return (await core.deps.store.load_conversation(Incoming("test", "x", "x").key)).as_dict()
 
     state = asyncio.run(go())

@@ -66,6 +66,7 @@ def test_a_line_requester_is_answered_by_staff_on_telegram_and_answers_back(tmp_
         assert "土曜日は休館です" in answered.text and answered.via == "push"
         assert [a["data"] for a in answered.quick_reply_items] == [f"re:{ref}", f"nore:{ref}"]
 
+        await world.press(LINE_OFFICER, answered.button(world.label("ja", "answer_staff")))
         tg_mark = world.telegram.mark()
         await world.say(LINE_OFFICER, "承知しました。平日に伺います。")
         [back] = await world.telegram.next_to(STAFF_CHAT, tg_mark)
@@ -100,13 +101,16 @@ def test_a_telegram_requester_is_answered_by_staff_on_line_and_answers_back(tmp_
         mark = tg.mark()
         await world.say(LINE_STAFF, f"/claim {ref_}", group=LINE_STAFF_GROUP)
         [claimed] = await tg.next_to(TG_OFFICER["id"], mark)
-        assert ref_ in claimed.text and "처리하기 시작" in claimed.text
+        assert ref_ in claimed.text and "처리를 시작" in claimed.text
         mark = tg.mark()
         await world.say(LINE_STAFF, f"/reply {ref_} 토요일은 휴무입니다.", group=LINE_STAFF_GROUP)
         [answered] = await tg.next_to(TG_OFFICER["id"], mark)
         assert "토요일은 휴무입니다" in answered.text
         assert [b["callback_data"] for b in answered.buttons] == [f"re:{ref_}", f"nore:{ref_}"]
 
+        mark = tg.mark()
+        await tg.press(TG_OFFICER, answered, answered.button(world.label("ko", "answer_staff")))
+        await tg.next_to(TG_OFFICER["id"], mark)
         line_mark = world.line.mark()
         await tg.send_text(TG_OFFICER, "알겠습니다. 평일에 방문하겠습니다.")
         [back] = await world.line.next_to(LINE_STAFF_GROUP, line_mark)

@@ -7,6 +7,7 @@ import pytest
 
 from bot.app import open_app
 from bot.config import Config
+from bot.forms.examples import fill
 from form_chat import Chat, Clock
 from shared import answering_for
 
@@ -22,11 +23,11 @@ BAD = [
                                          "en": "not a date I can read"}),
     ("preferred_dates", "2026-02-30", {"ja": "日付として読み取れません", "ko": "날짜로 읽을 수 없습니다",
                                        "en": "not a date I can read"}),
-    ("format", "maybe on Mars", {"ja": "選択肢にありません", "ko": "선택지에 없습니다", "en": "not one of the options"}),
-    ("format", "7", {"ja": "選択肢にありません", "ko": "선택지에 없습니다", "en": "not one of the options"}),
-    ("students", "abc", {"ja": "数字ではありません", "ko": "숫자가 아닙니다", "en": "is not a number"}),
-    ("students", "5000", {"ja": "範囲外です", "ko": "범위를 벗어납니다", "en": "outside 1–1000"}),
-    ("students", "0", {"ja": "範囲外です", "ko": "범위를 벗어납니다", "en": "outside 1–1000"}),
+    ("format", "maybe on Mars", {"ja": "選択肢にありません", "ko": "해당하는 선택지가 없습니다", "en": "not one of the options"}),
+    ("format", "7", {"ja": "選択肢にありません", "ko": "해당하는 선택지가 없습니다", "en": "not one of the options"}),
+    ("students", "abc", {"ja": "数字ではありません", "ko": "숫자를 읽을 수 없습니다", "en": "is not a number"}),
+    ("students", "5000", {"ja": "範囲外です", "ko": "1000까지의 숫자만", "en": "outside 1–1000"}),
+    ("students", "0", {"ja": "範囲外です", "ko": "1000까지의 숫자만", "en": "outside 1–1000"}),
 ]
 GOOD = {"email": "kim@example.ac.kr", "preferred_dates": "2026-12-03", "format": "1", "topics": "Festivals",
         "students": "30"}
@@ -41,7 +42,8 @@ async def _form(chat: Chat) -> dict:
 @pytest.mark.parametrize("lang", ["ja", "ko", "en"])
 def test_each_bad_answer_is_refused_with_the_reason_and_nothing_is_lost(forms_config: Config, lang: str) -> None:
     async def scenario() -> None:
-        async with open_app(forms_config, Clock(), answering_for(forms_config)) as app:
+        clock = Clock()
+        async with open_app(forms_config, clock, answering_for(forms_config)) as app:
             core = app.core
             forms = core.deps.forms
             lecture = forms["lecture"]
@@ -58,7 +60,9 @@ def test_each_bad_answer_is_refused_with_the_reason_and_nothing_is_lost(forms_co
                 form = await _form(chat)
                 assert form["at"] == field, (field, bad)
                 assert form["answers"] == before, (field, bad)
-                assert "⚠️ " + lecture.field(field).error[lang] in chat.text, (field, bad, chat.text)
+                today = forms_config.zone.today(clock())
+                error = fill(lecture.field(field).error[lang], lang, today)  # example dates from today
+                assert "⚠️ " + error in chat.text, (field, bad, chat.text)
                 assert reason[lang] in chat.text, (field, bad)
                 assert lecture.field(field).prompt[lang] in chat.text  # asked again
             assert (await _form(chat))["answers"]["university"] == "Hanguk University"
@@ -85,7 +89,7 @@ def test_photo_and_text_in_the_wrong_place_and_a_long_manuscript(forms_config: C
             assert (await _form(chat))["answers"] == {}
             for answer in ["Aomori Prefecture", "Tourism Division", "Sato", "sato@example.lg.jp"]:
                 await chat.say(answer)
-            await chat.press("fm:c:plan:several_posts")
+            await chat.press("fm:c:plan:more_posts")
             await chat.say(manuscript)
             assert (await _form(chat))["answers"]["manuscript"] == manuscript  # accepted whole
             assert (await _form(chat))["at"] == "photos"

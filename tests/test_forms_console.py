@@ -48,7 +48,7 @@ def test_korean_lecture_request_in_the_console_shell(forms_config: Config, tmp_p
     assert "  [1] ✅ 제출하기\n  [2] ✏️ 답변 수정하기\n  [3] ✖ 취소" in text
     assert "• 학생 수: 45" in text  # edited from the summary: [2] edit, [8] students
     assert "접수 번호: L-2026-0001" in text
-    assert "[to staff] 🆕 新しい申込 L-2026-0001" in text
+    assert "[to staff] 🆕 新しい申し込み L-2026-0001" in text
 
 
 def test_export_in_the_console_saves_the_file_and_prints_its_path(queue_config: Config, tmp_path: Path) -> None:

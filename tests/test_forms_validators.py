@@ -112,7 +112,7 @@ def test_choice_by_number_value_or_label(text: str, value: str) -> None:
     assert check("format", text) == Valid(value)
 
 
-@pytest.mark.parametrize("text", ["4", "0", "offline", "on the moon"])
+@pytest.mark.parametrize("text", ["4", "0", "by pigeon", "on the moon", "not online", "온라인 말고 대면", "オンラインじゃなくて"])
 def test_choice_not_offered(text: str) -> None:
     result = check("format", text)
     assert isinstance(result, Invalid) and result.reason == "not_offered"

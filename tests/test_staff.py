@@ -29,6 +29,7 @@ def test_round_trip_claim_reply_answer_back_close_reopen(queue_config):
                 "show": await press(core, STAFF, f"show:{ref}"),
                 "claim": await press(core, STAFF, f"claim:{ref}"),
                 "reply": await say(core, STAFF, f"/reply {ref.lower()}\n5월 12일 10시에 가능합니다. {{{{ 7*7 }}}}"),
+                "button": await press(core, REQUESTER, f"re:{ref}"),
                 "answer": await say(core, REQUESTER, "네, 그날로 부탁드립니다"),
                 "after": await say(core, REQUESTER, "서울사무소 주소가 어디예요?"),
                 "close": await say(core, STAFF, f"/close {ref}"),
@@ -51,14 +52,15 @@ def test_round_trip_claim_reply_answer_back_close_reopen(queue_config):
     assert "担当" in to(steps["claim"], *staff_chat)[0].text
     claimed = to(steps["claim"], *requester_chat)
     assert len(claimed) == 1 and claimed[0].notification and ref in claimed[0].text
-    assert "처리하기 시작했습니다" in claimed[0].text
+    assert "처리를 시작했습니다" in claimed[0].text
 
     answered = to(steps["reply"], *requester_chat)[0]
     assert "5월 12일 10시에 가능합니다. {{ 7*7 }}" in answered.text  # staff text stays literal
     assert "답변입니다" in answered.text
     assert [b.payload for b in answered.buttons] == [f"re:{ref}", f"nore:{ref}"]
 
-    # the requester's next free text goes into the request and to the staff queue under the reference
+    # after the "Answer" button, the requester's text goes into the request and to the staff queue
+    assert ref in to(steps["button"], *requester_chat)[0].text
     ack = to(steps["answer"], *requester_chat)[0]
     assert ref in ack.text and "직원에게 전달했습니다" in ack.text
     posted = to(steps["answer"], *QUEUE)[0]
@@ -199,7 +201,7 @@ def test_queue_filters_and_export_document(queue_config):
     assert rows[1]["question"] == "비자, 그리고\n체류?"
 
 
-def test_answer_back_comes_before_a_wish_to_apply_and_respects_an_open_form(queue_config):
+def test_a_wish_to_apply_after_a_staff_reply_starts_the_form_and_an_open_form_keeps_its_text(queue_config):
     async def scenario():
         async with open_app(queue_config, answering=answering_for(queue_config)) as app:
             core = app.core
@@ -208,15 +210,21 @@ def test_answer_back_comes_before_a_wish_to_apply_and_respects_an_open_form(queu
             await say(core, STAFF, f"/claim {ref}")
             await say(core, STAFF, f"/reply {ref} 온라인도 괜찮으신가요?")
             wish = await say(core, REQUESTER, "네, 온라인 강좌로 신청하고 싶습니다")
+            forwarded = await press(core, REQUESTER, f"fwd:{ref}")  # "send it to the staff under REF"
+            await say(core, REQUESTER, "/cancel")
             await say(core, STAFF, f"/reply {ref} 학생 수를 알려 주세요")
             started = await say(core, REQUESTER, "/ask")            # a form is open now
             in_form = await say(core, REQUESTER, "학생 수는 서른 명 정도입니다")
             pressed = await press(core, REQUESTER, f"re:{ref}")
             answered = await say(core, REQUESTER, "30명입니다")
-            return ref, wish, started, in_form, pressed, answered, await core.deps.requests.get(ref, True)
+            return ref, wish, forwarded, in_form, answered, await core.deps.requests.get(ref, True)
 
-    ref, wish, started, in_form, pressed, answered, request = asyncio.run(scenario())
-    assert "네, 온라인 강좌로 신청하고 싶습니다" in to(wish, *QUEUE)[0].text  # not a new lecture form
+    ref, wish, forwarded, in_form, answered, request = asyncio.run(scenario())
+    # a plain wish to apply is one, even while a staff reply awaits an answer: the form starts, and
+    # a button offers to send the message to the staff under the reference instead
+    assert not to(wish, *QUEUE) and "출장 강좌 신청" in wish[0].text
+    assert f"fwd:{ref}" in [b.payload for r in wish for b in r.buttons]
+    assert "네, 온라인 강좌로 신청하고 싶습니다" in to(forwarded, *QUEUE)[0].text
     assert not to(in_form, *QUEUE)            # without the button, the open form gets the text
     assert "30명입니다" in to(answered, *QUEUE)[0].text
     texts = [e.text for e in request.events if e.action == "requester_reply"]

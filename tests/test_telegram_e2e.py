@@ -155,7 +155,7 @@ def _texts(tmp_path: Path) -> dict[str, str]:
 
     r = Renderer()
     return {"help_ja": r.render("ja", "help", is_staff=False), "help_ko": r.render("ko", "help", is_staff=False),
-            "slow_ja": r.label("ja", "slow_down"), "sorry_ko": r.label("ko", "sorry")}
+            "slow_ja": r.label("ja", "slow_down"), "sorry_ko": r.label("ko", "retry")}
 
 
 def test_one_users_updates_are_handled_in_order(tmp_path: Path) -> None:
@@ -215,7 +215,7 @@ def test_a_failing_update_gets_an_apology_in_the_users_language_and_others_carry
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
         await fake.send_text(user(7070, "K", "ko"), "출강 신청 방법")
         [apology] = await fake.next_to(7070)
-        assert apology.text == label(bot, "ko", "sorry")
+        assert apology.text == label(bot, "ko", "busy")
         await fake.send_text(user(7071, "J", "ja"), "/help")
         [fine] = await fake.next_to(7071)
         assert fine.text == rendered(bot, "ja", "help", is_staff=False)

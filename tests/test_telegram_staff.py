@@ -94,7 +94,7 @@ def test_officer_requests_a_lecture_staff_claim_and_reply_officer_answers_back(t
         [claimed] = await fake.next_to(STAFF_CHAT, mark)
         assert ref in claimed.text
         [told] = await fake.next_to(officer.chat, mark)
-        assert ref in told.text and "직원이 처리하기 시작했습니다" in told.text
+        assert ref in told.text and "직원이 처리를 시작했습니다" in told.text
 
         # the staff member replies from the group, addressing the bot by name
         mark = fake.mark()
@@ -105,9 +105,21 @@ def test_officer_requests_a_lecture_staff_claim_and_reply_officer_answers_back(t
         assert reply.buttons, "the officer can answer back or say no answer is needed"
         await fake.next_to(STAFF_CHAT, mark)
 
-        # the officer answers; it lands in the staff group under the same reference
+        # a question typed after the reply is a question: answered, with a button to send it to
+        # the staff under the reference instead; nothing reaches the staff group
         mark = fake.mark()
-        await fake.send_text(officer.who, "감사합니다. 학생 40명이 참석합니다.")
+        await fake.send_text(officer.who, "도란도란이 뭐예요?")
+        answer, offer = await fake.next_to(officer.chat, mark, count=2)
+        assert bot.core.deps.knowledge.topics["seoul.dorandoran"].local("ko").title in answer.text
+        assert offer.button(ref)["callback_data"] == f"fwd:{ref}"
+        assert not [s for s in fake.sent if s.chat_id == STAFF_CHAT and s.index >= mark]
+
+        # the officer answers with Telegram's own reply on the staff message: it lands in the staff
+        # group under the same reference
+        mark = fake.mark()
+        staff_message = {"message_id": reply.params["_message_id"], "date": 0, "chat": {"id": officer.chat,
+                         "type": "private", "first_name": "User"}, "from": BOT, "text": reply.text}
+        await fake.push(fake.message_update(officer.who, "감사합니다. 학생 40명이 참석합니다.", reply_to=staff_message))
         [back] = await fake.wait_for(lambda s: s.chat_id == STAFF_CHAT and s.index >= mark)
         assert ref in back.text and "학생 40명이 참석합니다" in back.text
 

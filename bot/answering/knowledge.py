@@ -68,13 +68,16 @@ class KnowledgeBase:
         return self.topics.get(topic_id)
 
     def citation(self, topic: Topic, lang: str) -> str:
-        """'クレアソウル 2022, I-⑤' — every source of the topic, in the reader's language."""
-        parts = []
+        """'クレアソウル 2022, I-⑤' — every source of the topic, in the reader's language.
+
+        Sections of one document are named once after it ('クレアソウル 2022, I-④, 裏表紙（所在地・
+        連絡先）'), in the order the topic lists them; documents are separated by ' / '."""
+        sections: dict[str, list[str]] = {}
         for ref in topic.sources:
-            label = self.sources[ref.doc].label[lang]
-            section = ref.section[lang]
-            parts.append(f"{label}, {section}" if section else label)
-        return " / ".join(parts)
+            found = sections.setdefault(ref.doc, [])
+            if ref.section[lang] and ref.section[lang] not in found:
+                found.append(ref.section[lang])
+        return " / ".join(", ".join([self.sources[doc].label[lang], *parts]) for doc, parts in sections.items())
 
 
 def _non_empty_str(value: Any) -> TypeGuard[str]:

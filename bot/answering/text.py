@@ -105,10 +105,28 @@ _EN_STOP = frozenset(
 
 
 # chat shorthand, written out: "can ppl from my uni apply"
-_EN_SHORT = {"ppl": "people", "uni": "university", "univ": "university", "govt": "government", "gov": "government",
-             "dept": "department", "info": "information", "intl": "international", "prog": "programme",
-             "pics": "photos", "pic": "photo", "pls": "please", "plz": "please", "u": "you", "ur": "your",
-             "thx": "thanks", "w": "with", "abt": "about", "mtg": "meeting", "pref": "prefecture"}
+_EN_SHORT = {
+    "ppl": "people",
+    "uni": "university",
+    "univ": "university",
+    "govt": "government",
+    "gov": "government",
+    "dept": "department",
+    "info": "information",
+    "intl": "international",
+    "prog": "programme",
+    "pics": "photos",
+    "pic": "photo",
+    "pls": "please",
+    "plz": "please",
+    "u": "you",
+    "ur": "your",
+    "thx": "thanks",
+    "w": "with",
+    "abt": "about",
+    "mtg": "meeting",
+    "pref": "prefecture",
+}
 _JAMO_ONLY = re.compile(r"^[\u3131-\u318e\u1100-\u11ff]+$")
 
 

@@ -19,6 +19,7 @@ from bot.cli import requests as cli_requests
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
 from bot.messages import Incoming
 from bot.settings import ConfigError, StartError
+from bot.storage.store import StoreError
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -64,6 +65,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 await core.handle(Incoming("cli", "ask", "ask", text=f"/lang {args.lang}"))
             match = core.deps.matcher.match(args.text)
             replies = await core.handle(Incoming("cli", "ask", "ask", text=args.text))
+            await core.drain()  # the language seen is saved beside the answer
             state = await core.deps.store.load_conversation(Incoming("cli", "ask", "ask").key)
             lang = args.lang or state.seen_lang or config.default_language
             return {
@@ -226,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except EvalFileError as exc:
         print(f"eval: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:  # a file to fix: restarting will not help
+        print(f"madoguchi: {exc}", file=sys.stderr)
         return 2
 
 

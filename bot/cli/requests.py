@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config, load_config, resolve_config_path
+from bot.office_time import OfficeZone
 from bot.requests.export import export_csv
 from bot.requests.queue import RequestQueue
-from bot.requests.records import STATUSES, Request, format_time, format_value, normalize_ref
+from bot.requests.records import STATUSES, Request, format_value, normalize_ref
 from bot.storage.store import Store
 
 
@@ -22,9 +23,9 @@ def _run(args: argparse.Namespace, work: Callable[[RequestQueue, Config], Awaita
     config = load_config(resolve_config_path(args.config))
 
     async def main() -> int:
-        store = await Store.open(config.database)
+        store = await Store.open(config.database, config.lock_wait_seconds)
         try:
-            return await work(RequestQueue(store), config)
+            return await work(RequestQueue(store, zone=config.zone.tz), config)
         finally:
             await store.close()
 
@@ -35,11 +36,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     async def work(queue: RequestQueue, config: Config) -> int:
         found = await queue.list(args.status, args.kind)
         if args.json:
-            print(json.dumps([r.as_dict() for r in found], ensure_ascii=False, indent=2))
+            print(json.dumps([r.as_dict(config.zone) for r in found], ensure_ascii=False, indent=2))
             return 0
         for r in found:
             who = "(erased)" if r.erased_at else r.requester
-            print(f"{r.ref}\t{r.kind}\t{r.status}\t{format_time(r.created_at)}\t{who}\t{r.assignee or '-'}")
+            print(f"{r.ref}\t{r.kind}\t{r.status}\t{config.zone.format(r.created_at)}\t{who}\t{r.assignee or '-'}")
         print(f"{len(found)} request(s)", file=sys.stderr)
         return 0
 
@@ -53,13 +54,14 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"no request {args.ref}. `madoguchi requests list` shows them.", file=sys.stderr)
             return 1
         if args.json:
-            data: dict[str, Any] = request.as_dict()
+            data: dict[str, Any] = request.as_dict(config.zone)
             data["events"] = [
-                {"at": format_time(e.at), "actor": e.actor, "action": e.action, "text": e.text} for e in request.events
+                {"at": config.zone.format(e.at), "actor": e.actor, "action": e.action, "text": e.text}
+                for e in request.events
             ]
             print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            print(_describe(request))
+            print(_describe(request, config.zone))
         return 0
 
     return _run(args, work)
@@ -68,7 +70,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     async def work(queue: RequestQueue, config: Config) -> int:
         found = await queue.list(args.status, args.kind)
-        Path(args.csv).write_bytes(export_csv(found))
+        Path(args.csv).write_bytes(export_csv(found, config.zone))
         print(f"wrote {len(found)} request(s) to {args.csv}")
         return 0
 
@@ -88,20 +90,22 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
-def _describe(r: Request) -> str:
+def _describe(r: Request, zone: OfficeZone) -> str:
+    at = zone.format
+    tz = zone.abbreviation(r.created_at)
     lines = [
         f"{r.ref}  {r.kind}  {r.status}",
         "requester: "
         + ("(personal data erased)" if r.erased_at else f"{r.requester} chat {r.chat_id} lang {r.lang}")
         + ("  [unreachable]" if r.unreachable else ""),
         f"assignee:  {r.assignee or '-'}",
-        f"created:   {format_time(r.created_at)} UTC   updated: {format_time(r.updated_at)} UTC"
-        + (f"   closed: {format_time(r.closed_at)} UTC" if r.closed_at else ""),
+        f"created:   {at(r.created_at)} {tz}   updated: {at(r.updated_at)} {tz}"
+        + (f"   closed: {at(r.closed_at)} {tz}" if r.closed_at else ""),
         "",
         *(f"{name}: {format_value(value)}" for name, value in r.answers.items()),
         "",
         "history:",
-        *(f"  {format_time(e.at)}  {e.actor}  {e.action}" + (f": {e.text}" if e.text else "") for e in r.events),
+        *(f"  {at(e.at)}  {e.actor}  {e.action}" + (f": {e.text}" if e.text else "") for e in r.events),
     ]
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -57,11 +58,15 @@ class Inbox:
         try:
             msg = await self._prepare(msg, channel)
             replies = await self.core.handle(msg)
+        except sqlite3.OperationalError as exc:  # locked by another process, or a full disk
+            log.warning("%s message %s not taken in: the database said %s", msg.channel, msg.log_id or "-", exc)
+            await self._tell(msg, "busy")
+            return
         except Exception:  # noqa: BLE001 - whatever broke, the person hears back and the bot goes on
             log.exception(
                 "handling %s message %s from %s:%s failed", msg.channel, msg.log_id or "-", msg.channel, msg.user_id
             )
-            await self._tell(msg, "sorry")
+            await self._tell(msg, "retry")
             return
         await self.outbox.deliver(replies, origin=msg)
 

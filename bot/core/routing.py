@@ -6,14 +6,24 @@ user) is loaded before the handler and saved after it, so every step survives a 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.conversation import Conversation
 from bot.core.context import Context, Deps, Handler, Menu, Route
 from bot.core.language import choose_language
-from bot.messages import Incoming, Reply
+from bot.messages import ConversationKey, Incoming, Reply
 
 log = logging.getLogger(__name__)
+
+
+HINTS = ("seen_lang", "pending_question")  # conversation values whose loss costs nothing but a guess
+
+
+def _only_hints_changed(before: str, after: Conversation) -> bool:
+    old, new = Conversation.from_json(before).as_dict(), after.as_dict()
+    keys = set(old) | set(new)
+    return all(key in HINTS for key in keys if old.get(key) != new.get(key))
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -38,9 +48,13 @@ class Core:
             raise ValueError("exactly one text route is required")
         self.text_handler = texts[0]
         self.unknown_command: Handler | None = self.commands.pop("*", None)
+        self._saving: dict[ConversationKey, asyncio.Task[None]] = {}
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         store = self.deps.store
+        earlier = self._saving.get(msg.key)
+        if earlier is not None:  # this conversation's last hints first, so nothing is read stale
+            await asyncio.gather(earlier, return_exceptions=True)
         state = await store.load_conversation(msg.key)
         before = state.to_json()
         lang = choose_language(state, msg, self.deps.config.default_language)
@@ -48,8 +62,31 @@ class Core:
         handler = self._route(ctx)
         replies = await handler(ctx)
         if not ctx.forgotten and ctx.state.to_json() != before:
-            await store.save_conversation(msg.key, ctx.state)
+            if _only_hints_changed(before, ctx.state):
+                # only the language seen or the last unanswered question: a locked database or a full
+                # disk must not stand between a person and an answer, so it is saved on the side
+                self._save_later(msg, ctx.state)
+            else:
+                await store.save_conversation(msg.key, ctx.state)  # a form step: saved before the reply
         return replies + ctx.extra
+
+    def _save_later(self, msg: Incoming, state: Conversation) -> None:
+        async def save() -> None:
+            try:
+                await self.deps.store.save_conversation(msg.key, state)
+            except Exception as exc:  # noqa: BLE001 - a hint lost is only a hint; the answer went out
+                log.warning("conversation hints of %s message %s not saved: %s", msg.channel, msg.log_id or "-", exc)
+
+        task = asyncio.get_running_loop().create_task(save())
+        self._saving[msg.key] = task  # kept until done, so it is not collected mid-save
+        task.add_done_callback(
+            lambda done: self._saving.pop(msg.key, None) if self._saving.get(msg.key) is done else None
+        )
+
+    async def drain(self) -> None:
+        """Wait for the saves made on the side (at shutdown, before the store closes; tests)."""
+        while self._saving:
+            await asyncio.gather(*self._saving.values(), return_exceptions=True)
 
     async def language_of(self, msg: Incoming) -> str:
         """The language to tell this sender something in, without handling their message."""

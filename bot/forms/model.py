@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 PREFILLS = ("pending_question",)  # conversation values a field may start from (Conversation.prefill)
@@ -13,6 +14,7 @@ PREFILLS = ("pending_question",)  # conversation values a field may start from (
 class Option:
     value: str
     label: dict[str, str]
+    also: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)  # other words for it, per language
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Form:
     title: dict[str, str]
     fields: tuple[Field, ...]
     path: Path
+    # the source's own way to ask, said when the form starts ("or e-mail info@clair.or.kr"); {} = none
+    route: dict[str, str] = dataclass_field(default_factory=dict)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -14,12 +14,15 @@ from typing import Any
 
 from bot.answering.knowledge import KnowledgeError, read_toml
 from bot.config import LANGUAGES
+from bot.forms.examples import PLACEHOLDERS, unknown_placeholders
 from bot.forms.model import PREFILLS, Field, Form, FormRegistry, Option
 from bot.forms.validators import TYPES
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PREFIX = re.compile(r"^[A-Z]{1,3}$")
-FORM_KEYS = {"kind", "prefix", "command", "title", "fields"}
+FORM_KEYS = {"kind", "prefix", "command", "title", "route", "fields"}
+TEXT_TYPES = ("text", "name", "long_text")  # typed free text: max_length and prefill apply
+OPTION_KEYS = {"value", "label", "also"}
 FIELD_KEYS = {
     "name",
     "type",
@@ -83,6 +86,14 @@ def _load_field(raw: Any, where: str, problems: list[str]) -> Field | None:
     if unknown:
         problems.append(f"{where}: unknown keys {sorted(unknown)} (misspelt?)")
     texts = {key: _texts(raw.get(key), f"{where} {key}", problems) for key in ("label", "prompt", "hint", "error")}
+    for key in ("prompt", "hint", "error"):
+        for lang, text in texts[key].items():
+            strays = unknown_placeholders(text)
+            if strays:
+                problems.append(
+                    f"{where} {key}.{lang}: unknown placeholder {', '.join(strays)}; "
+                    f"use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"
+                )
     options = _load_options(raw.get("options"), ftype, name, where, problems)
     low, high = _int(raw, "min", where, problems), _int(raw, "max", where, problems)
     if (low is not None or high is not None) and ftype != "integer":
@@ -90,11 +101,11 @@ def _load_field(raw: Any, where: str, problems: list[str]) -> Field | None:
     if low is not None and high is not None and low > high:
         problems.append(f"{where}: min ({low}) is above max ({high})")
     max_length = _int(raw, "max_length", where, problems)
-    if max_length is not None and (ftype not in ("text", "long_text") or max_length < 1):
-        problems.append(f"{where}: 'max_length' must be a positive number, on text or long_text only")
+    if max_length is not None and (ftype not in TEXT_TYPES or max_length < 1):
+        problems.append(f"{where}: 'max_length' must be a positive number, on {', '.join(TEXT_TYPES)} only")
     prefill = raw.get("prefill")
-    if prefill is not None and (prefill not in PREFILLS or ftype not in ("text", "long_text")):
-        problems.append(f"{where}: 'prefill' must be one of {PREFILLS}, on text or long_text only")
+    if prefill is not None and (prefill not in PREFILLS or ftype not in TEXT_TYPES):
+        problems.append(f"{where}: 'prefill' must be one of {PREFILLS}, on {', '.join(TEXT_TYPES)} only")
     multiple = raw.get("multiple", False)
     if not isinstance(multiple, bool) or (multiple and ftype != "photo"):
         problems.append(f"{where}: 'multiple' is true or false, and only for type photo")
@@ -140,10 +151,28 @@ def _load_options(raw: Any, ftype: Any, name: str, where: str, problems: list[st
         if value in seen:
             problems.append(f"{at}: value '{value}' is used twice")
         seen.add(value)
-        if set(opt) - {"value", "label"}:
-            problems.append(f"{at}: unknown keys {sorted(set(opt) - {'value', 'label'})}")
-        options.append(Option(value, _texts(opt.get("label"), f"{at} label", problems)))
+        if set(opt) - OPTION_KEYS:
+            problems.append(f"{at}: unknown keys {sorted(set(opt) - OPTION_KEYS)}")
+        label = _texts(opt.get("label"), f"{at} label", problems)
+        options.append(Option(value, label, _also(opt.get("also"), at, problems)))
     return tuple(options)
+
+
+def _also(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """Other words people use for an option, per language (any of ja, ko, en): also.ko = ["비대면"]."""
+    if raw is None:
+        return {}
+    fix = 'a list of words per language, e.g. also.ko = ["비대면", "화상"]'
+    if not isinstance(raw, dict) or set(raw) - set(LANGUAGES):
+        problems.append(f"{where} also: {fix}")
+        return {}
+    words: dict[str, tuple[str, ...]] = {}
+    for lang, value in raw.items():
+        if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+            problems.append(f"{where} also.{lang}: {fix}")
+            continue
+        words[lang] = tuple(w.strip() for w in value)
+    return words
 
 
 def _load_form(path: Path, reserved: frozenset[str], problems: list[str]) -> Form | None:
@@ -168,6 +197,7 @@ def _load_form(path: Path, reserved: frozenset[str], problems: list[str]) -> For
     if unknown:
         problems.append(f"{path}: unknown keys {sorted(unknown)} (misspelt?)")
     title = _texts(data.get("title"), f"{path}: title", problems)
+    route = _texts(data["route"], f"{path}: route", problems) if "route" in data else {}
     raw_fields = data.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
         problems.append(f"{path}: needs at least one [[fields]]")
@@ -184,7 +214,7 @@ def _load_form(path: Path, reserved: frozenset[str], problems: list[str]) -> For
     # a problem was recorded unless kind and prefix are strings; the checks narrow them for the type checker
     if len(problems) > before or not isinstance(kind, str) or not isinstance(prefix, str):
         return None
-    return Form(kind, prefix, command, title, tuple(fields), path)
+    return Form(kind, prefix, command, title, tuple(fields), path, route)
 
 
 def load_forms(directory: Path, reserved: frozenset[str] = frozenset()) -> FormRegistry:

@@ -9,18 +9,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any
 
-from bot.forms.model import Field
+from bot.answering.text import scripts
+from bot.forms.model import Field, Option
 from bot.messages import Photo
 
-TEXT_TYPES = ("text", "long_text", "email", "phone", "date", "dates", "integer", "choice", "choices")
+TEXT_TYPES = ("text", "name", "long_text", "email", "phone", "date", "dates", "integer", "choice", "choices")
 TYPES = TEXT_TYPES + ("photo",)
-DEFAULT_MAX_LENGTH = {"text": 300, "long_text": 20_000}
+DEFAULT_MAX_LENGTH = {"text": 300, "name": 300, "long_text": 20_000}
 MAX_DATES = 10
-# The office's calendar decides what "past" means: Seoul time, which has no daylight saving.
-OFFICE_TZ = timezone(timedelta(hours=9))
 
 
 @dataclass(frozen=True)
@@ -37,16 +36,14 @@ class Invalid:
 Result = Valid | Invalid
 
 
-def office_today(now: float) -> date:
-    return datetime.fromtimestamp(now, OFFICE_TZ).date()
-
-
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
 def validate(f: Field, text: str, photo: Photo | None, today: date) -> Result:
-    """Check one typed answer (or photo) against the field; choice buttons go through pick_option."""
+    """Check one typed answer (or photo) against the field; choice buttons go through pick_option.
+
+    today: the office's calendar day (OfficeZone.today), which decides what "past" means."""
     if f.type == "photo":
         if photo is None:
             return Invalid("need_photo")
@@ -69,6 +66,22 @@ def _text(f: Field, text: str, today: date) -> Result:
     if len(text) > limit:
         return Invalid("too_long", {"max": limit, "length": len(text)})
     return Valid(_CONTROL.sub("", text))
+
+
+def _name(f: Field, text: str, today: date) -> Result:
+    """A person's or a body's name: letters in any script, at least two of them, and no question."""
+    result = _text(f, text, today)
+    if isinstance(result, Invalid):
+        return result
+    value = _nfkc(text)
+    letters = sum(1 for s in scripts(value) if s in "HhkKL")
+    if letters == 0:  # emoji, punctuation or digits alone
+        return Invalid("name_no_letters")
+    if "?" in value:  # "wait, is the lecture in Japanese?" is not a name (handlers/form_aside.py answers it)
+        return Invalid("name_question")
+    if letters < 2:
+        return Invalid("name_too_short")
+    return result
 
 
 # -- e-mail and phone ------------------------------------------------------------------------
@@ -204,14 +217,59 @@ def _norm(text: str) -> str:
 
 
 def pick_option(f: Field, typed: str) -> str | None:
-    """An option's value from its number ("2"), its value, or its label in any language."""
+    """An option's value from its number ("2"), its value, its label in any language, or a phrase
+    that names exactly one option ("온라인으로 해 주세요", "online please": _named_option)."""
     key = _norm(typed)
     if key.isdigit() and 1 <= int(key) <= len(f.options):
         return f.options[int(key) - 1].value
     for option in f.options:
         if key == option.value or key in (_norm(label) for label in option.label.values()):
             return option.value
-    return None
+    return _named_option(f.options, key)
+
+
+# "not online", "オンラインじゃなくて", "온라인 말고": a phrase that turns an option down picks nothing
+_REFUSAL = re.compile(r"\b(?:not|no|don't|without|instead|rather)\b|n't|じゃな|ではな|以外|말고|아니|싫|빼고")
+_PARENTHESES = re.compile(r"[(（]([^)）]*)[)）]")
+
+
+def _names(option: Option) -> set[str]:
+    """What an option may be called: its labels, their head and what is in their brackets, its
+    value, and the other words people use for it (`also` in the form file)."""
+    names = {option.value.replace("_", " ")}
+    for label in option.label.values():
+        norm = _norm(label)
+        names.add(norm)
+        names.add(_PARENTHESES.sub("", norm).strip())
+        names.update(inner.strip() for inner in _PARENTHESES.findall(norm))
+    names.update(_norm(word) for words in option.also.values() for word in words)
+    return {n for n in names if len(n) >= 2}
+
+
+def _spans(name: str, text: str) -> list[tuple[int, int]]:
+    # Latin names stand alone ("online" is not in "onlineshop"); Japanese and Korean have no spaces
+    if name.isascii():
+        pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
+    else:
+        pattern = re.escape(name)
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+
+
+def _named_option(options: tuple[Option, ...], text: str) -> str | None:
+    found = [(start, end, o.value) for o in options for name in _names(o) for start, end in _spans(name, text)]
+    # "비대면" names online, though "대면" (in person) is inside it: the longer name wins its place
+    kept = [
+        (start, end, value)
+        for start, end, value in found
+        if not any(s <= start and end <= e and (e - s) > (end - start) and v != value for s, e, v in found)
+    ]
+    values = {value for _, _, value in kept}
+    if len(values) != 1:
+        return None
+    rest = text
+    for start, end, _ in sorted(kept, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    return None if _REFUSAL.search(rest) else values.pop()
 
 
 def _choice(f: Field, text: str, today: date) -> Result:
@@ -236,6 +294,7 @@ def _choices(f: Field, text: str, today: date) -> Result:
 
 _CHECKS = {
     "text": _text,
+    "name": _name,
     "long_text": _text,
     "email": _email,
     "phone": _phone,

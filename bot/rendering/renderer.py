@@ -12,6 +12,8 @@ from typing import Any
 
 import jinja2
 
+from bot.rendering import korean
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 FALLBACK_LANGUAGE = "en"
 
@@ -46,6 +48,8 @@ class Renderer:
             keep_trailing_newline=False,
             auto_reload=False,  # shipped with the code: a restart picks up edits, no stat() per reply
         )
+        self.env.filters["josa"] = korean.josa
+        self.env.filters["particle"] = korean.particle
         self.labels = Labels(sorted(template_dir.glob("labels*.toml")))
 
     def render(self, lang: str, name: str, **values: Any) -> str:

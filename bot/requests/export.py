@@ -3,8 +3,9 @@
 UTF-8 with a BOM (without it Excel assumes Shift_JIS and garbles Japanese and Korean), one row per
 request, every answer field its own column. Answer columns are the union over kinds in a stable
 order: kinds alphabetically, each kind's fields in its form's order, a shared field (e-mail) where
-it first appears. Times are UTC. A cell that Excel would run as a formula (=, +, -, @ first) gets a
-leading apostrophe, as OWASP advises: requester text is data, never code, in a spreadsheet too.
+it first appears. Times are in the office's zone ([time] zone), as staff read them in the chat.
+A cell that Excel would run as a formula (=, +, -, @ first) gets a leading apostrophe, as OWASP
+advises: requester text is data, never code, in a spreadsheet too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.requests.records import Request, format_time, format_value
+from bot.office_time import OfficeZone
+from bot.requests.records import Request, format_value
 
 BOM = "\ufeff"
 FIXED_COLUMNS = ("ref", "kind", "status", "created", "updated", "requester_channel", "requester_user", "lang")
@@ -31,7 +33,7 @@ def answer_columns(requests: list[Request]) -> list[str]:
     return list(columns)
 
 
-def export_csv(requests: list[Request]) -> bytes:
+def export_csv(requests: list[Request], zone: OfficeZone) -> bytes:
     fields = answer_columns(requests)
     out = io.StringIO(newline="")
     # QUOTE_MINIMAL quotes any cell with a comma, quote or line break; "\r\n" is what Excel expects
@@ -44,8 +46,8 @@ def export_csv(requests: list[Request]) -> bytes:
                 r.ref,
                 r.kind,
                 r.status,
-                format_time(r.created_at),
-                format_time(r.updated_at),
+                zone.format(r.created_at),
+                zone.format(r.updated_at),
                 r.channel,
                 r.user_id,
                 r.lang,

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import aiosqlite
@@ -37,16 +38,17 @@ class Submitted:
 
 
 class RequestQueue:
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time, zone: tzinfo = UTC) -> None:
         self.store = store
         self.clock = clock
+        self.zone = zone  # the office's zone: a reference's year is the office's year
 
     async def submit(
         self, *, token: str, kind: str, prefix: str, answers: dict[str, Any], requester: ConversationKey, lang: str
     ) -> Submitted:
         """Store one request in one transaction; returns only after COMMIT, so the caller may ack."""
         now = self.clock()
-        year = time.gmtime(now).tm_year
+        year = datetime.fromtimestamp(now, self.zone).year
         async with self.store.transaction() as db:
             # execute_fetchall: one trip to the database thread instead of three (execute, fetch, close)
             rows = list(await db.execute_fetchall("SELECT ref FROM requests WHERE token=?", (token,)))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.messages import Address
+from bot.office_time import OfficeZone
 
 STATUSES = ("new", "claimed", "answered", "closed")
 ERASED_ACTOR = "requester (erased)"
@@ -76,15 +77,15 @@ class Request:
         """Where to tell the requester; None once their personal fields are erased."""
         return None if self.erased_at else Address(self.channel, self.chat_id)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, with readable UTC times (for `requests list --json` and /mydata)."""
+    def as_dict(self, zone: OfficeZone) -> dict[str, Any]:
+        """JSON-ready, with times readable in the office's zone (for `requests list --json`)."""
         return {
             "ref": self.ref,
             "kind": self.kind,
             "status": self.status,
-            "created": format_time(self.created_at),
-            "updated": format_time(self.updated_at),
-            "closed": format_time(self.closed_at),
+            "created": zone.format(self.created_at),
+            "updated": zone.format(self.updated_at),
+            "closed": zone.format(self.closed_at),
             "channel": self.channel,
             "chat_id": self.chat_id,
             "user_id": self.user_id,
@@ -92,7 +93,8 @@ class Request:
             "assignee": self.assignee,
             "unreachable": self.unreachable,
             "awaiting_answer": self.awaiting_answer,
-            "erased": format_time(self.erased_at),
+            "erased": zone.format(self.erased_at),
+            "zone": zone.name,
             "answers": self.answers,
         }
 
@@ -116,11 +118,6 @@ class NotFound(Exception):
         self.ref = ref
 
 
-def format_time(at: float | None) -> str:
-    """UTC, in a form Excel and people both read: 2026-05-01 09:30."""
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(at)) if at else ""
-
-
 def format_value(value: Any) -> str:
     """One answer as text: several values joined with "; ", a photo by its saved path or file id."""
     if value is None:
@@ -135,6 +132,15 @@ def format_value(value: Any) -> str:
                 return str(value[key])
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+REF_PATTERN = re.compile(r"\b[A-Z]{1,3}-\d{4}-\d{4}\b")
+
+
+def find_ref(text: str) -> str:
+    """The one reference a message names ("" when it names none, or several: then which is meant?)."""
+    refs = set(REF_PATTERN.findall(text))
+    return refs.pop() if len(refs) == 1 else ""
 
 
 def normalize_ref(text: str) -> str:

@@ -20,6 +20,30 @@ from bot.conversation import Conversation
 from bot.messages import Address, ConversationKey
 from bot.storage.migrations import MIGRATIONS
 
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for a lock another process holds ([storage] lock_wait_seconds)
+
+
+class StoreError(Exception):
+    """The database cannot be opened, migrated or written; the message names the file and why."""
+
+    def __init__(self, path: Path, cause: BaseException) -> None:
+        self.path = path
+        self.cause = cause
+        reason = str(cause) or type(cause).__name__
+        hint = _HINTS.get(reason.split(":")[0].strip().lower(), "check the file and the folder it is in")
+        super().__init__(f"database {path}: {reason}. Fix: {hint} ([storage] database in config.toml names it).")
+
+
+_HINTS = {
+    "file is not a database": "the file is damaged or is not a Madoguchi database: restore it from a backup, or "
+    "move it away to start empty",
+    "attempt to write a readonly database": "make the file and its folder writable by this user",
+    "unable to open database file": "make sure the folder exists and this user may create files in it",
+    "database is locked": "another process holds the database; stop it, or wait and start again",
+    "database or disk is full": "free some disk space",
+    "disk i/o error": "check the disk",
+}
+
 
 class Store:
     def __init__(self, db: aiosqlite.Connection, path: Path, reader: sqlite3.Connection | None = None) -> None:
@@ -52,22 +76,36 @@ class Store:
             await self.db.execute("COMMIT")
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path), isolation_level=None)  # we manage transactions
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=FULL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=10000")
-        store = cls(db, path)
-        await store.migrate()
-        if str(path) != ":memory:":
-            reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            reader.row_factory = sqlite3.Row
-            reader.execute("PRAGMA query_only=ON")
-            reader.execute("PRAGMA busy_timeout=2000")
-            store.reader = reader
+    async def open(cls, path: Path, lock_wait_seconds: float = BUSY_TIMEOUT_MS / 1000) -> Store:
+        """The store, migrated; StoreError naming the file and the cause if it cannot be opened,
+        migrated or written. Nothing is left running then: a supervisor can restart at once."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(str(path), isolation_level=None)  # we manage transactions
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(path, exc) from exc
+        try:
+            db.row_factory = aiosqlite.Row
+            # a lock held elsewhere makes a write wait this long, then fail with "try again"
+            await db.execute(f"PRAGMA busy_timeout={int(lock_wait_seconds * 1000)}")
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=FULL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            # erased values are overwritten, not left in free pages (whatever SQLite's build default)
+            await db.execute("PRAGMA secure_delete=ON")
+            store = cls(db, path)
+            await store.migrate()
+            # a write, so a read-only file or a full disk is found now, not at the first request
+            await db.execute("CREATE TABLE IF NOT EXISTS store_opened (at REAL)")
+            if str(path) != ":memory:":
+                reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+                reader.row_factory = sqlite3.Row
+                reader.execute("PRAGMA query_only=ON")
+                reader.execute(f"PRAGMA busy_timeout={int(lock_wait_seconds * 1000)}")
+                store.reader = reader
+        except (OSError, sqlite3.Error) as exc:
+            await db.close()  # its thread would keep the process alive otherwise
+            raise StoreError(path, exc) from exc
         return store
 
     async def close(self) -> None:

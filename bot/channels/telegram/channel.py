@@ -134,7 +134,7 @@ class TelegramChannel:
             return
         query = update.callback_query
         try:
-            msg = to_incoming(update, lambda m: addressed_to_me(m, self.bot_id, self.bot_username))
+            msg = to_incoming(update, lambda m: addressed_to_me(m, self.bot_id, self.bot_username), self.bot_id)
             if msg is not None:
                 await self.inbox.receive(msg, self)
         finally:

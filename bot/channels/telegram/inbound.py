@@ -10,6 +10,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from bot.messages import Incoming, Photo
+from bot.requests.records import find_ref
 
 CHANNEL = "telegram"
 
@@ -27,7 +28,15 @@ def addressed_to_me(message: Message, bot_id: int, bot_username: str) -> bool:
     return bool(bot_username) and f"@{bot_username.lower()}" in text.lower()
 
 
-def to_incoming(update: Update, for_me: Callable[[Message], bool]) -> Incoming | None:
+def replied_ref(message: Message, bot_id: int) -> str:
+    """The request reference in our message that this one replies to ("" if it replies to none)."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+        return ""
+    return find_ref(replied.text or replied.caption or "")
+
+
+def to_incoming(update: Update, for_me: Callable[[Message], bool], bot_id: int = 0) -> Incoming | None:
     """None for what is not conversation: edits, channel posts, other bots, group chatter."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
@@ -56,4 +65,6 @@ def to_incoming(update: Update, for_me: Callable[[Message], bool]) -> Incoming |
     if message.photo:
         size = message.photo[-1]  # the largest
         photo = Photo(size.file_id, "", size.file_size or 0)
-    return replace(base, text=message.text or message.caption or "", photo=photo)
+    return replace(
+        base, text=message.text or message.caption or "", photo=photo, reply_to_ref=replied_ref(message, bot_id)
+    )
