@@ -78,7 +78,7 @@ async def open_app(
     forms = load_checked_forms(config)
     store = await Store.open(config.database, config.lock_wait_seconds)
     try:
-        requests = RequestQueue(store, clock, config.zone.tz)
+        requests = RequestQueue(store, clock, config.zone.tz, config.attachments_dir)
         deps = Deps(
             config=config,
             store=store,

@@ -63,6 +63,7 @@ class Config:
     rate_limit_per_minute: int
     max_photo_bytes: int
     lock_wait_seconds: float  # how long a write waits for a lock another process holds
+    photo_quota_bytes: int  # all of one person's saved photos together
     server: ServerConfig
     telegram: TelegramSettings
     line: LineSettings
@@ -170,6 +171,9 @@ def load_config(path: Path) -> Config:
         ),
         max_photo_bytes=r.number("storage.max_photo_bytes", 1, 50_000_000, "a size in bytes, e.g. 10000000", int),
         lock_wait_seconds=r.number("storage.lock_wait_seconds", 0.1, 60, "seconds, e.g. 5", default=5.0),
+        photo_quota_bytes=r.number(
+            "storage.photo_quota_bytes", 1, 10_000_000_000, "a size in bytes, e.g. 50000000", int, default=50_000_000
+        ),
         server=server,
         telegram=read_telegram(r),
         line=read_line(r),

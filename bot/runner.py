@@ -40,7 +40,7 @@ def check_secrets(config: Config, env: Mapping[str, str]) -> tuple[TelegramSecre
 def build_channels(app: App, telegram: TelegramSecrets | None, line: LineSecrets | None) -> list[Channel]:
     """The platform packages are imported only for the channels that are enabled."""
     config = app.config
-    attachments = Attachments(config.attachments_dir, config.max_photo_bytes)
+    attachments = Attachments(config.attachments_dir, config.max_photo_bytes, config.photo_quota_bytes)
     channels: list[Channel] = []
     if telegram is not None:
         from bot.channels.telegram.channel import TelegramChannel

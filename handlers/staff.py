@@ -27,11 +27,15 @@ def actor(ctx: Context) -> str:
 
 
 def _attempt(ctx: Context) -> tuple[str, str]:
-    """What was tried, and the reference it names ("" if none)."""
+    """What was tried (the command or button, and the reference), and that reference ("" if none).
+    Only these: whatever else was typed stays out of the audit and the log."""
     if ctx.msg.payload is not None:
-        return ctx.msg.payload, ctx.payload_arg
+        verb, _, arg = ctx.msg.payload.partition(":")
+        ref = normalize_ref(arg)
+        return f"{verb[:20]}:{ref}", ref
     words = ctx.args.split(maxsplit=1)
-    return f"/{ctx.command} {ctx.args}".strip()[:200], words[0] if words else ""
+    ref = normalize_ref(words[0]) if words else ""
+    return f"/{ctx.command} {ref}".strip(), ref
 
 
 def staff_only(handler: Handler) -> Handler:
@@ -42,7 +46,7 @@ def staff_only(handler: Handler) -> Handler:
         attempt, ref = _attempt(ctx)
         log.warning("refused staff operation %r from non-staff %s", attempt, actor(ctx))
         if ref:
-            await ctx.deps.requests.refuse(normalize_ref(ref), actor(ctx), f"not staff: {attempt}")
+            await ctx.deps.requests.refuse(ref, actor(ctx), f"not staff: {attempt}")
         # a button pressed in a group: a pop-up for the presser alone, where the channel has one
         return [ctx.reply(ctx.render("staff_only"), alert=ctx.msg.payload is not None and ctx.msg.is_group)]
 

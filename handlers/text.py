@@ -13,8 +13,12 @@ under that reference instead (requester.offer_to_file): the bot does not guess w
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.answering.intent import wants_to_apply
+from bot.conversation import FormProgress
 from bot.core.context import Context
+from bot.forms.model import Form
 from bot.messages import Reply
 from handlers import answers, form_aside, form_language, forms, requester
 from handlers import form_flow as flow
@@ -29,6 +33,15 @@ def _kind_for_intent(ctx: Context, text: str) -> str | None:
         if topic and topic.request in ctx.deps.forms:
             return topic.request
     return None
+
+
+async def _keep_photo(ctx: Context, form: Form, fs: FormProgress) -> None:
+    """A photo is saved only when the open question asks for one (and within the sender's quota)."""
+    photo = ctx.msg.photo
+    if photo is None or photo.saved_path or ctx.fetch_photo is None or fs.at in (flow.SUMMARY, flow.PICK):
+        return
+    if flow.current_field(form, fs).type == "photo":
+        ctx.msg = dataclasses.replace(ctx.msg, photo=await ctx.fetch_photo(photo))
 
 
 @forms.form_route
@@ -52,6 +65,7 @@ async def on_text(ctx: Context) -> list[Reply]:
     if ctx.msg.payload is not None:  # a button of a kind nobody routes
         replies = [flow.ask(ctx, form, fs, note=ctx.label("form_stale"))]
     else:
+        await _keep_photo(ctx, form, fs)
         form_language.follow(ctx, form, fs)
         replies = form_aside.answer_aside(ctx, form, fs) or [flow.answer(ctx, form, fs)]
     forms.touch(ctx, fs)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage.store import Store
-from fake_telegram import BOT, FakeTelegram, chat_of, user
+from fake_telegram import Sent, BOT, FakeTelegram, chat_of, user
 from telegram_harness import STAFF_CHAT, STAFF_USER, Body, RunningBot, make_config, run_bot
 
 def run(body: Body, tmp_path: Path, **telegram: Any) -> FakeTelegram:
@@ -187,19 +187,36 @@ def test_staff_group_hears_only_what_is_addressed_to_the_bot(tmp_path: Path) -> 
     assert len(fake.to_chat(STAFF_CHAT)) == 1
 
 
-def test_photo_is_kept_by_file_id_and_downloaded_within_the_size_limit(tmp_path: Path) -> None:
+def test_a_photo_is_saved_only_for_a_form_that_asks_for_one_and_within_the_size_limit(tmp_path: Path) -> None:
     small, big = b"\xff\xd8small-photo" + b"s" * 900, b"\xff\xd8big-photo" + b"b" * 3000
+    sender = user(7060, "P", "ja")
+
+    async def say(fake: FakeTelegram, text: str) -> Sent:
+        mark = fake.mark()
+        await fake.send_text(sender, text)
+        return (await fake.next_to(7060, mark))[0]
 
     async def body(fake: FakeTelegram, bot: RunningBot) -> None:
-        sender = user(7060, "P", "ja")
-        await fake.push(fake.message_update(sender, photo_file=("photo_small", small)))
-        last = await fake.push(fake.message_update(sender, photo_file=("photo_big", big)))
-        await fake.next_to(7060, count=2)  # each photo gets a reply (the core decides which)
-        await fake.wait_consumed(last)
+        mark = fake.mark()
+        stray = await fake.push(fake.message_update(sender, photo_file=("photo_stray", small)))
+        await fake.next_to(7060, mark)  # answered, but a photo outside a form is not kept
+        await fake.wait_consumed(stray)
+        await say(fake, "/dorandoran")
+        for text in ["テスト町", "企画課", "山田花子", "pr@town.example.jp"]:
+            q = await say(fake, text)
+        mark = fake.mark()
+        await fake.press(sender, q, q.buttons[0])  # the plan type
+        await fake.next_to(7060, mark)
+        q = await say(fake, "テスト町の春まつりを紹介します。")
+        assert "7/9" in q.text  # the photo question
+        for name, content in (("photo_small", small), ("photo_big", big)):
+            mark = fake.mark()
+            await fake.push(fake.message_update(sender, photo_file=(name, content)))
+            await fake.next_to(7060, mark)
 
     fake = run(body, tmp_path, max_photo_bytes=2000)
     saved = sorted((tmp_path / "attachments").iterdir())
-    assert [p.name for p in saved] == ["tg-uphoto_small.jpg"]
+    assert [p.name for p in saved] == ["telegram-7060-uphoto_small.jpg"]  # named after its owner
     assert saved[0].read_bytes() == small
     assert [c.params["file_id"] for c in fake.methods("getFile")] == ["photo_small"]
 

@@ -25,7 +25,7 @@ def _run(args: argparse.Namespace, work: Callable[[RequestQueue, Config], Awaita
     async def main() -> int:
         store = await Store.open(config.database, config.lock_wait_seconds)
         try:
-            return await work(RequestQueue(store, zone=config.zone.tz), config)
+            return await work(RequestQueue(store, zone=config.zone.tz, attachments=config.attachments_dir), config)
         finally:
             await store.close()
 

@@ -71,5 +71,7 @@ class Channel(Protocol):
         reply token, Telegram's callback query); None for a notice.
         """
 
-    async def fetch_photo(self, photo: Photo) -> Photo:
-        """Download a photo the user sent into the attachments folder, within max_photo_bytes."""
+    async def fetch_photo(self, photo: Photo, owner: str) -> Photo:
+        """Download a photo the user sent into the attachments folder (bot/channels/attachments.py,
+        which keeps to max_photo_bytes and the owner's quota). Asked only when a form is waiting for
+        a photo: a photo sent outside one is never stored."""

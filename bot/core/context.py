@@ -12,7 +12,7 @@ from bot.answering.matcher import Matcher
 from bot.config import Config
 from bot.conversation import Conversation
 from bot.forms.registry import FormRegistry
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, Photo, Reply
 from bot.rendering.renderer import Renderer
 from bot.requests.queue import RequestQueue
 from bot.storage.store import Store
@@ -43,6 +43,7 @@ class Context:
     payload_arg: str = ""
     extra: list[Reply] = field(default_factory=list)
     forgotten: bool = False  # /forget erased this conversation: Core must not write it back
+    fetch_photo: FetchPhoto | None = None  # the channel's way to save a copy of the message's photo
 
     def render(self, name: str, **values: Any) -> str:
         return self.deps.renderer.render(self.lang, name, **values)
@@ -71,6 +72,7 @@ class Context:
 
 
 Handler = Callable[[Context], Awaitable[list[Reply]]]
+FetchPhoto = Callable[[Photo], Awaitable[Photo]]
 # Who sees a command in a channel's command menu (Telegram's "/" list); None: not listed.
 Menu = Literal["requester", "staff"] | None
 

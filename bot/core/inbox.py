@@ -3,9 +3,10 @@
 For each message: the flood limit (a user over `[channels] rate_limit_per_minute` is told once to
 slow down, and the extra messages are dropped before any database work), one user's messages in
 the order they came while other users run in parallel, the long button payloads looked up, the
-photo fetched, the core run, and its replies passed to the outbox inside the same turn, so one
-user's answers also go out in order. If handling fails, the user gets a short apology in their
-language instead of silence, and the log names the message by its id, never by what was typed.
+core run (with a way to fetch the photo, should a form wait for one), and its replies passed to
+the outbox inside the same turn, so one user's answers also go out in order. If handling fails,
+the user hears back in their language instead of silence, and the log names the message by its
+id, never by what was typed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+from bot.channels.attachments import owner_of
 from bot.core.admission import RateLimiter, UserLocks
 from bot.core.channel import Channel
 from bot.core.outbox import Outbox
 from bot.core.routing import Core
-from bot.messages import Address, Incoming, Reply
+from bot.messages import Address, Incoming, Photo, Reply
 from bot.storage.payloads import PayloadTable
 
 log = logging.getLogger(__name__)
@@ -56,8 +58,12 @@ class Inbox:
 
     async def _turn(self, msg: Incoming, channel: Channel) -> None:
         try:
-            msg = await self._prepare(msg, channel)
-            replies = await self.core.handle(msg)
+            msg = await self._prepare(msg)
+
+            async def fetch(photo: Photo) -> Photo:
+                return await channel.fetch_photo(photo, owner_of(msg.key))
+
+            replies = await self.core.handle(msg, fetch)
         except sqlite3.OperationalError as exc:  # locked by another process, or a full disk
             log.warning("%s message %s not taken in: the database said %s", msg.channel, msg.log_id or "-", exc)
             await self._tell(msg, "busy")
@@ -70,14 +76,13 @@ class Inbox:
             return
         await self.outbox.deliver(replies, origin=msg)
 
-    async def _prepare(self, msg: Incoming, channel: Channel) -> Incoming:
-        """What the channel could not know without a wait: long payloads, the photo's copy."""
+    async def _prepare(self, msg: Incoming) -> Incoming:
+        """What the channel could not know without a wait: the payload behind a long one's token.
+        (A photo is fetched by the form that waits for one, through core.handle's `fetch`.)"""
         if msg.payload is not None:
             payload = await self.payloads.decode(msg.payload)
             if payload is not None and payload != msg.payload:
                 msg = dataclasses.replace(msg, payload=payload)
-        if msg.photo is not None and not msg.photo.saved_path:
-            msg = dataclasses.replace(msg, photo=await channel.fetch_photo(msg.photo))
         return msg
 
     async def _tell(self, msg: Incoming, label: str) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 from bot.conversation import Conversation
-from bot.core.context import Context, Deps, Handler, Menu, Route
+from bot.core.context import Context, Deps, FetchPhoto, Handler, Menu, Route
 from bot.core.language import choose_language
 from bot.messages import ConversationKey, Incoming, Reply
 
@@ -50,7 +50,8 @@ class Core:
         self.unknown_command: Handler | None = self.commands.pop("*", None)
         self._saving: dict[ConversationKey, asyncio.Task[None]] = {}
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
+    async def handle(self, msg: Incoming, fetch: FetchPhoto | None = None) -> list[Reply]:
+        """fetch: how the channel saves a copy of the photo the message carries, if a form wants it."""
         store = self.deps.store
         earlier = self._saving.get(msg.key)
         if earlier is not None:  # this conversation's last hints first, so nothing is read stale
@@ -58,7 +59,7 @@ class Core:
         state = await store.load_conversation(msg.key)
         before = state.to_json()
         lang = choose_language(state, msg, self.deps.config.default_language)
-        ctx = Context(self.deps, msg, state, lang)
+        ctx = Context(self.deps, msg, state, lang, fetch_photo=fetch)
         handler = self._route(ctx)
         replies = await handler(ctx)
         if not ctx.forgotten and ctx.state.to_json() != before:

@@ -20,6 +20,7 @@ TEXT_TYPES = ("text", "name", "long_text", "email", "phone", "date", "dates", "i
 TYPES = TEXT_TYPES + ("photo",)
 DEFAULT_MAX_LENGTH = {"text": 300, "name": 300, "long_text": 20_000}
 MAX_DATES = 10
+MAX_DIGITS = 12  # a whole number longer than this is no count of anything
 
 
 @dataclass(frozen=True)
@@ -121,11 +122,14 @@ _INTEGER = re.compile(
 
 def _integer(f: Field, text: str, today: date) -> Result:
     m = _INTEGER.match(_nfkc(text).lower())
-    if not m:
+    digits = m.group(1).replace(",", "") if m else ""
+    if not m or not digits.isascii():
         return Invalid("integer", {"value": text[:80]})
-    number = int(m.group(1).replace(",", ""))
     low = f.min if f.min is not None else -(10**9)
     high = f.max if f.max is not None else 10**9
+    if len(digits) > MAX_DIGITS:  # far out of any range, and int() refuses 4,300 digits and more
+        return Invalid("range", {"value": digits[:MAX_DIGITS] + "…", "min": low, "max": high})
+    number = int(digits)
     if not low <= number <= high:
         return Invalid("range", {"value": number, "min": low, "max": high})
     return Valid(number)
@@ -220,7 +224,7 @@ def pick_option(f: Field, typed: str) -> str | None:
     """An option's value from its number ("2"), its value, its label in any language, or a phrase
     that names exactly one option ("온라인으로 해 주세요", "online please": _named_option)."""
     key = _norm(typed)
-    if key.isdigit() and 1 <= int(key) <= len(f.options):
+    if key.isascii() and key.isdigit() and len(key) <= 3 and 1 <= int(key) <= len(f.options):
         return f.options[int(key) - 1].value
     for option in f.options:
         if key == option.value or key in (_norm(label) for label in option.label.values()):

@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from bot.channels.attachments import owner_of, photos_of
 from bot.messages import ConversationKey
 from bot.requests.records import ERASED_ACTOR, REQUEST_COLUMNS, Event, NotFound, Refused, Request
 from bot.storage.store import Store
@@ -38,10 +40,13 @@ class Submitted:
 
 
 class RequestQueue:
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time, zone: tzinfo = UTC) -> None:
+    def __init__(
+        self, store: Store, clock: Callable[[], float] = time.time, zone: tzinfo = UTC, attachments: Path | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.zone = zone  # the office's zone: a reference's year is the office's year
+        self.attachments = attachments  # where photos are saved: an erasure deletes the person's
 
     async def submit(
         self, *, token: str, kind: str, prefix: str, answers: dict[str, Any], requester: ConversationKey, lang: str
@@ -227,12 +232,25 @@ class RequestQueue:
         user_id = str(user_id)
         async with self.store.transaction() as db:
             ids = await _ids(db, "channel=? AND user_id=? AND erased_at IS NULL", (channel, user_id))
+            photos = await _photos(db, ids)
             for request_id in ids:
                 await _erase(db, request_id, f"{channel}:{user_id}", now, ERASED_ACTOR, "forget")
+            # their lines in the audit of other requests too (a refused /claim, what they tried)
+            await db.execute(
+                "UPDATE request_events SET actor=?, text=NULL WHERE actor=?", (ERASED_ACTOR, f"{channel}:{user_id}")
+            )
             await db.execute("DELETE FROM conversations WHERE channel=? AND user_id=?", (channel, user_id))
             # notices kept for them until they next write: a private chat's id is its user's id
             await db.execute("DELETE FROM pending_notices WHERE channel=? AND chat_id=?", (channel, user_id))
+        owner = owner_of(ConversationKey(channel, user_id, user_id))
+        await self._after_erasure(photos + (photos_of(self.attachments, owner) if self.attachments else []))
         return len(ids)
+
+    async def _after_erasure(self, photos: builtins.list[Path]) -> None:
+        """The erased values gone from every file: the photos deleted, the WAL written back and emptied."""
+        for path in photos:
+            path.unlink(missing_ok=True)
+        await self.store.checkpoint()
 
     async def purge(self, retention_days: int) -> int:
         """Erase personal fields of requests closed more than retention_days ago."""
@@ -245,8 +263,11 @@ class RequestQueue:
                 (cutoff,),
             ) as cur:
                 rows = list(await cur.fetchall())
+            photos = await _photos(db, [row[0] for row in rows])
             for request_id, channel, user_id in rows:
                 await _erase(db, request_id, f"{channel}:{user_id}", now, "system", f"retention {retention_days} days")
+        if rows:
+            await self._after_erasure(photos)
         return len(rows)
 
     # -- the one way a request changes ------------------------------------------------------------
@@ -301,6 +322,18 @@ async def _event(
 async def _ids(db: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[int]:
     async with db.execute(f"SELECT id FROM requests WHERE {where}", params) as cur:
         return [row[0] for row in await cur.fetchall()]
+
+
+async def _photos(db: aiosqlite.Connection, request_ids: list[int]) -> list[Path]:
+    """The saved photos among these requests' answers."""
+    found: list[Path] = []
+    for request_id in request_ids:
+        rows = list(await db.execute_fetchall("SELECT answers FROM requests WHERE id=?", (request_id,)))
+        for value in json.loads(rows[0][0]).values() if rows else ():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and item.get("saved_path"):
+                    found.append(Path(str(item["saved_path"])))
+    return found
 
 
 async def _erase(db: aiosqlite.Connection, request_id: int, requester: str, now: float, actor: str, why: str) -> None:

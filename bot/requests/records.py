@@ -143,10 +143,15 @@ def find_ref(text: str) -> str:
     return refs.pop() if len(refs) == 1 else ""
 
 
+_TYPED_REF = re.compile(r"([A-Z]{1,3})-([0-9]{4})-([0-9]{1,6})", re.ASCII)
+MAX_REF_CHARS = 24  # anything longer is no reference; it is kept short in replies and the audit
+
+
 def normalize_ref(text: str) -> str:
-    """What staff type ("l-2026-1 ", "L-2026-0001") to the stored form."""
-    ref = text.strip().upper()
-    parts = ref.split("-")
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        return f"{parts[0]}-{parts[1]}-{int(parts[2]):04d}"
+    """What staff type ("l-2026-1 ", "L-2026-0001") to the stored form. Only ASCII digits count:
+    str.isdigit() also takes ², ① and ፩, which int() refuses."""
+    ref = text.strip().upper()[:MAX_REF_CHARS]
+    m = _TYPED_REF.fullmatch(ref)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}-{int(m.group(3)):04d}"
     return ref

@@ -108,6 +108,12 @@ class Store:
             raise StoreError(path, exc) from exc
         return store
 
+    async def checkpoint(self) -> None:
+        """Write the WAL back into the main file and empty it: after an erasure, so erased values
+        linger in neither (secure_delete has zeroed them in the main file's freed pages)."""
+        async with self.write_lock:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         if self.reader is not None:
             self.reader.close()

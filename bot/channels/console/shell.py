@@ -57,7 +57,7 @@ class ConsoleShell:
     def staff_places(self) -> Sequence[Address]:
         return (STAFF_PLACE,)
 
-    async def fetch_photo(self, photo: Photo) -> Photo:
+    async def fetch_photo(self, photo: Photo, owner: str) -> Photo:
         return photo  # a terminal cannot send one
 
     async def deliver(self, to: Address, replies: Sequence[Reply], origin: Incoming | None) -> list[Delivery]:

@@ -229,13 +229,13 @@ class LineChannel:
         except (ApiException, OSError) as exc:
             log.debug("loading animation not shown: %s", exc)
 
-    async def fetch_photo(self, photo: Photo) -> Photo:
+    async def fetch_photo(self, photo: Photo, owner: str) -> Photo:
         try:
             content = bytes(await self.blob.get_message_content(photo.file_id))
         except (ApiException, OSError) as exc:
             log.warning("photo of LINE message %s not downloaded: %s", photo.file_id, exc)
             return photo
-        return await self.attachments.save(photo, f"line-{photo.file_id}", ".jpg", content)
+        return await self.attachments.save(photo, owner, photo.file_id, ".jpg", content)
 
     # -- outbound ----------------------------------------------------------------------------
 

@@ -143,7 +143,7 @@ class TelegramChannel:
             if query is not None:
                 self.answered.discard(query.id)
 
-    async def fetch_photo(self, photo: Photo) -> Photo:
+    async def fetch_photo(self, photo: Photo, owner: str) -> Photo:
         if self.attachments.too_big(photo.size):
             log.info("photo not downloaded: %d bytes > max_photo_bytes", photo.size)
             return photo
@@ -153,7 +153,7 @@ class TelegramChannel:
                 return Photo(photo.file_id, "", file.file_size or 0)
             content = bytes(await file.download_as_bytearray())
             return await self.attachments.save(
-                photo, f"tg-{file.file_unique_id}", Path(file.file_path or "").suffix, content
+                photo, owner, file.file_unique_id, Path(file.file_path or "").suffix, content
             )
         except (TelegramError, OSError) as exc:
             log.warning("photo kept by file id only, download failed: %s", exc)
