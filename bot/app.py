@@ -64,6 +64,7 @@ class App:
     outbox: Outbox
     inbox: Inbox
     payloads: PayloadTable
+    requests: RequestQueue
 
 
 @asynccontextmanager
@@ -95,7 +96,7 @@ async def open_app(
         payloads = PayloadTable(store)
         inbox = Inbox(core, outbox, payloads, config.rate_limit_per_minute)
         try:
-            yield App(config, core, store, outbox, inbox, payloads)
+            yield App(config, core, store, outbox, inbox, payloads, requests)
         finally:
             await core.drain()
     finally:

@@ -85,13 +85,15 @@ class Conversation:
     offer_ref: str | None = None
     offer_text: str | None = None
     form: FormProgress | None = None
+    # the reference of their last submitted form: a second tap on its Submit button says so
+    last_ref: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for key in ("lang", "seen_lang", "pending_question", "replying_to", "offer_ref", "offer_text"):
+        for key in ("lang", "seen_lang", "pending_question", "replying_to", "offer_ref", "offer_text", "last_ref"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
@@ -120,6 +122,7 @@ class Conversation:
             replying_to=text_or_none("replying_to"),
             offer_ref=text_or_none("offer_ref"),
             offer_text=text_or_none("offer_text"),
+            last_ref=text_or_none("last_ref"),
             form=FormProgress.from_json(form) if isinstance(form, dict) else None,
         )
 

@@ -20,6 +20,7 @@ from bot.channels.line.settings import LineSecrets, read_line_secrets
 from bot.channels.telegram.settings import TelegramSecrets, read_telegram_secrets
 from bot.config import Config
 from bot.core.channel import Channel
+from bot.requests.housekeeping import Housekeeping
 from bot.server import WebServer
 from bot.settings import StartError
 
@@ -87,6 +88,15 @@ class Service:
             for channel in self.channels:
                 await channel.start()
                 self.running.append(channel)
+            # the retention purge and abandoned photos: at start, then once a day
+            self.housekeeping = await self.stack.enter_async_context(
+                Housekeeping(
+                    self.app.requests,
+                    self.app.store,
+                    self.config.privacy.retention_days,
+                    self.config.forms.expire_minutes * 60,
+                )
+            )
         except BaseException:
             await self._close()
             raise

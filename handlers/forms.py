@@ -173,6 +173,8 @@ async def on_form_button(ctx: Context) -> list[Reply]:
     """ "fm:<action>[:<arg>]", the buttons under questions, the summary and the switch question."""
     action, _, arg = ctx.payload_arg.partition(":")
     form, fs, notices = active(ctx)
+    if (fs is None or form is None) and action == "submit" and ctx.state.last_ref:
+        return notices + [ctx.say("form_already_sent", ref=ctx.state.last_ref)]  # a double tap
     if fs is None or form is None:
         return notices + [ctx.say("form_none")]
     if action == "cancel":
@@ -223,6 +225,7 @@ async def _submit(ctx: Context, form: Form, fs: FormProgress) -> list[Reply]:
         token=fs.token, kind=form.kind, prefix=form.prefix, answers=answers_, requester=ctx.msg.key, lang=ctx.lang
     )
     ctx.state.form = None
+    ctx.state.last_ref = submitted.ref
     for f in form.fields:
         if f.prefill:
             ctx.state.clear_prefill(f.prefill)

@@ -6,14 +6,23 @@ whether they have a request), so a restarted driver carries on from whatever sur
 It prints "READY" once the app is open, "ACK <user> <ref>" (flushed) only after the user got the
 "received" reply, and "DONE" when every user has submitted.
 
-    python tests/kill_driver.py CONFIG USERS SEED
+With a MODE, the driver kills itself with SIGKILL at the commit of one submit (which one comes
+from the seed, at most the 5th): "before" as COMMIT starts, "during" a moment (0-3 ms) after it started, "after"
+at the next statement, when the request is committed but its acknowledgement not yet sent. It
+prints "KILLING <mode> <n>" first. SQLite's trace callback sees each statement as it runs.
+
+    python tests/kill_driver.py CONFIG USERS SEED [before|during|after]
 """
+
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
+import signal
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -46,19 +55,43 @@ def plan(user: str, today: date) -> tuple[str, str, dict[str, Any], dict[str, An
     day = today + timedelta(days=30 + i)
     contact = {"contact_person": f"Person {user}", "email": f"{user}@example.org"}
     if kind == "lecture":
-        typed = {"university": f"University {user}", "department": "日本語学科", **contact,
-                 "preferred_dates": day.isoformat(), "format": "2", "topics": f"祭り {{{{ {user} }}}}",
-                 "students": str(10 + i), "notes": None}
+        typed = {
+            "university": f"University {user}",
+            "department": "日本語学科",
+            **contact,
+            "preferred_dates": day.isoformat(),
+            "format": "2",
+            "topics": f"祭り {{{{ {user} }}}}",
+            "students": str(10 + i),
+            "notes": None,
+        }
         stored = dict(typed, preferred_dates=[day.isoformat()], format="online", students=10 + i)
     elif kind == "omatsuri":
-        typed = {"municipality": f"Town {user}", "department": "観光課", **contact,
-                 "booth_content": "\n".join(["温泉と特産品"] * 3), "materials": f"<b>poster</b> x{i}", "notes": f"note {user}"}
+        typed = {
+            "municipality": f"Town {user}",
+            "department": "観光課",
+            **contact,
+            "booth_content": "\n".join(["温泉と特産品"] * 3),
+            "materials": f"<b>poster</b> x{i}",
+            "notes": f"note {user}",
+        }
         stored = dict(typed)
     elif kind == "dorandoran":
-        typed = {"municipality": f"City {user}", "department": "広報課", **contact, "plan": "fm:c:plan:more_posts",
-                 "manuscript": f"原稿 {user} " + "あ" * 3000, "photos": None, "period": "2027年3月", "notes": None}
-        stored = dict(typed, plan="more_posts", photos=[
-            {"file_id": f"{user}-p{k}", "saved_path": "", "size": 100} for k in range(1, PHOTOS + 1)])
+        typed = {
+            "municipality": f"City {user}",
+            "department": "広報課",
+            **contact,
+            "plan": "fm:c:plan:more_posts",
+            "manuscript": f"原稿 {user} " + "あ" * 3000,
+            "photos": None,
+            "period": "2027年3月",
+            "notes": None,
+        }
+        stored = dict(
+            typed,
+            plan="more_posts",
+            photos=[{"file_id": f"{user}-p{k}", "saved_path": "", "size": 100} for k in range(1, PHOTOS + 1)],
+        )
     else:
         typed = {"question": f"What about {user}? {{% raw %}}", **contact}
         stored = dict(typed)
@@ -80,7 +113,8 @@ class Player:
 
     async def submitted(self) -> bool:
         async with self.core.deps.store.db.execute(
-                "SELECT 1 FROM requests WHERE channel='console' AND user_id=?", (self.user,)) as cur:
+            "SELECT 1 FROM requests WHERE channel='console' AND user_id=?", (self.user,)
+        ) as cur:
             return await cur.fetchone() is not None
 
     async def play(self) -> None:
@@ -130,10 +164,39 @@ class Player:
             await self.send(value)
 
 
-async def main(config_path: str, n: int, seed: int) -> None:
+class CommitKiller:
+    """The trace callback that kills this process at the commit of the nth submit."""
+
+    def __init__(self, nth: int, mode: str, rng: random.Random) -> None:
+        self.nth, self.left, self.mode, self.rng = nth, nth, mode, rng
+        self.armed = False  # inside a submit's transaction
+        self.committed = False  # for "after": the COMMIT of that submit ran
+
+    def __call__(self, statement: str) -> None:
+        if self.committed:
+            self.die()
+        elif statement.startswith("INSERT INTO requests("):
+            self.left -= 1
+            self.armed = self.left == 0
+        elif self.armed and statement == "COMMIT":
+            if self.mode == "before":
+                self.die()
+            elif self.mode == "during":
+                threading.Timer(self.rng.uniform(0, 0.003), self.die).start()
+            else:
+                self.committed = True
+
+    def die(self) -> None:
+        print(f"KILLING {self.mode} {self.nth}", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def main(config_path: str, n: int, seed: int, mode: str | None) -> None:
     config = load_config(Path(config_path))
     async with open_app(config, answering=answering_for(config)) as app:
         core = app.core
+        if mode is not None:
+            await app.store.db.set_trace_callback(CommitKiller(1 + seed % 5, mode, random.Random(seed)))
         print("READY", flush=True)
         today = config.zone.today(time.time())
         rng = random.Random(seed)
@@ -143,4 +206,4 @@ async def main(config_path: str, n: int, seed: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None))

@@ -6,6 +6,7 @@ the database says. Checked after every kill and at the end: every reference ackn
 is in the database with all its answers; every user has at most one request; every unfinished form
 holds exactly the answers before its current question, and resumes there.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,13 +35,18 @@ ZONE = load_config(REPO / "config.toml").zone  # the office's calendar decides w
 class Driver:
     """The driver process, with its output read as it comes (the pipe survives the kill)."""
 
-    def __init__(self, config: Path, seed: int) -> None:
+    def __init__(self, config: Path, seed: int, mode: str | None = None) -> None:
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.errors = config.parent / f"driver-{seed}.err"
         with self.errors.open("w") as err:
-            self.proc = subprocess.Popen([sys.executable, str(DRIVER), str(config), str(USERS), str(seed)],
-                                         stdout=subprocess.PIPE, stderr=err, text=True, cwd=REPO)
+            self.proc = subprocess.Popen(
+                [sys.executable, str(DRIVER), str(config), str(USERS), str(seed)] + ([mode] if mode else []),
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                cwd=REPO,
+            )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -80,8 +86,10 @@ def read_db(db: Path) -> tuple[dict[str, list[dict]], dict[str, dict]]:
         requests: dict[str, list[dict]] = {}
         for ref, kind, answers, user in con.execute("SELECT ref, kind, answers, user_id FROM requests"):
             requests.setdefault(user, []).append({"ref": ref, "kind": kind, "answers": json.loads(answers)})
-        states = {user: json.loads(state) for user, state in con.execute(
-            "SELECT user_id, state FROM conversations WHERE channel='console'")}
+        states = {
+            user: json.loads(state)
+            for user, state in con.execute("SELECT user_id, state FROM conversations WHERE channel='console'")
+        }
     finally:
         con.close()
     return requests, states
@@ -115,13 +123,18 @@ def check_consistent(db: Path, acked: dict[str, set[str]], today: date) -> int:
     return in_progress
 
 
-def test_sigkill_while_50_users_fill_and_submit_forms(tmp_path: Path) -> None:
+def write_config(tmp_path: Path) -> tuple[Path, Path]:
     db = tmp_path / "kill.sqlite3"
     text = (REPO / "config.toml").read_text(encoding="utf-8")
     text = text.replace('database = "data/madoguchi.sqlite3"', f'database = "{db}"')
     text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
     config = tmp_path / "config.toml"
     config.write_text(text, encoding="utf-8")
+    return config, db
+
+
+def test_sigkill_while_50_users_fill_and_submit_forms(tmp_path: Path) -> None:
+    config, db = write_config(tmp_path)
     rng = random.Random()
     seed = rng.randrange(10**6)
     acked: dict[str, set[str]] = {}
@@ -136,7 +149,39 @@ def test_sigkill_while_50_users_fill_and_submit_forms(tmp_path: Path) -> None:
         seen_in_progress = max(seen_in_progress, check_consistent(db, acked, ZONE.today(time.time())))
     assert mid_run_kills >= 1 and seen_in_progress > 0, "no kill landed in the middle of the forms"
 
-    driver = Driver(config, seed + KILLS)  # the last run is left to finish
+    finish_and_check(config, db, seed + KILLS, acked)
+
+
+def test_sigkill_during_the_commit_of_a_submit(tmp_path: Path) -> None:
+    """Killed as COMMIT starts, while it writes, and once it is done but before the acknowledgement."""
+    config, db = write_config(tmp_path)
+    seed = random.Random().randrange(10**6)
+    acked: dict[str, set[str]] = {}
+    stored = 0
+    for round_, mode in enumerate(["before", "during", "after"] * 2):
+        driver = Driver(config, seed + round_, mode)
+        assert driver.ready.wait(60), driver.errors.read_text()
+        driver.proc.wait(timeout=120)
+        driver.reader.join()
+        [killing] = [line for line in driver.lines if line.startswith("KILLING ")]
+        assert driver.proc.returncode == -signal.SIGKILL and killing.split()[1] == mode, driver.errors.read_text()
+        for user, refs in driver.acks().items():
+            acked.setdefault(user, set()).update(refs)
+        check_consistent(db, acked, ZONE.today(time.time()))
+        before, stored = stored, sum(len(r) for r in read_db(db)[0].values())
+        new = int(killing.split()[2])  # the run's new requests, the interrupted one included
+        if mode == "before":  # rolled back
+            assert stored == before + new - 1
+        elif mode == "after":  # committed, though perhaps never acknowledged
+            assert stored == before + new
+        else:  # either; and other users' submits may commit in the 0-3 ms before the kill lands
+            assert stored >= before + new - 1
+    finish_and_check(config, db, seed + 6, acked)
+
+
+def finish_and_check(config: Path, db: Path, seed: int, acked: dict[str, set[str]]) -> None:
+    """The last run is left to finish; then every user has exactly one request, numbered without gaps."""
+    driver = Driver(config, seed)
     driver.finish()
     assert "DONE" in driver.lines and not [line for line in driver.lines if line.startswith("STUCK")]
     for user, refs in driver.acks().items():

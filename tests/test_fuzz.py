@@ -5,6 +5,7 @@ button payloads, and answers at every question of every form. For each message: 
 non-empty reply, in the language the user chose; no template code run ({{ 7*7 }} never becomes
 49); and every reply fits a channel's limits once split.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,30 @@ from bot.messages import Incoming, Reply
 from shared import answering_for
 
 LIMITS = TelegramChannel.limits
-TRICKY = ["²", "①", "፩", "𐩀", "٣", "０", "{{ 7*7 }}", "{% raw %}", "<b>", "\u200b", "\x00", "😀", "ㅋ", "\u202e",
-          "L-2026-²", "L-2026-①", "9" * 4400, "-", "@", "=1+1", "\n\n", " "]
+TRICKY = [
+    "²",
+    "①",
+    "፩",
+    "𐩀",
+    "٣",
+    "０",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "<b>",
+    "\u200b",
+    "\x00",
+    "😀",
+    "ㅋ",
+    "\u202e",
+    "L-2026-²",
+    "L-2026-①",
+    "9" * 4400,
+    "-",
+    "@",
+    "=1+1",
+    "\n\n",
+    " ",
+]
 text = st.one_of(
     st.text(max_size=60),
     st.lists(st.sampled_from(TRICKY), min_size=1, max_size=4).map("".join),
@@ -31,9 +54,31 @@ text = st.one_of(
     st.integers(min_value=-10, max_value=10**30).map(str),
     st.just("가" * 10_000),
 )
-COMMANDS = ["start", "help", "lang", "lecture", "omatsuri", "dorandoran", "ask", "status", "mydata", "forget",
-            "queue", "show", "claim", "reply", "note", "close", "reopen", "skip", "back", "done", "cancel",
-            "export", "nosuch"]
+COMMANDS = [
+    "start",
+    "help",
+    "lang",
+    "lecture",
+    "omatsuri",
+    "dorandoran",
+    "ask",
+    "status",
+    "mydata",
+    "forget",
+    "queue",
+    "show",
+    "claim",
+    "reply",
+    "note",
+    "close",
+    "reopen",
+    "skip",
+    "back",
+    "done",
+    "cancel",
+    "export",
+    "nosuch",
+]
 DIGITISH = st.text(alphabet=st.sampled_from("0123456789²①፩𐩀٣０"), min_size=1, max_size=6)
 ref = st.tuples(st.sampled_from(["L", "l", "O", "D", "Q", "ZZZ", ""]), DIGITISH, DIGITISH).map(lambda r: "-".join(r))
 argument = st.one_of(text, ref, st.tuples(ref, text).map(" ".join))
@@ -41,8 +86,9 @@ command = st.tuples(st.sampled_from(COMMANDS), argument).map(lambda c: f"/{c[0]}
 VERBS = ["fm", "f", "t", "lang", "claim", "close", "show", "re", "nore", "forget", "ask", "fwd", "~", "", "zz"]
 payload = st.one_of(
     st.tuples(st.sampled_from(VERBS), argument).map(lambda p: f"{p[0]}:{p[1]}"),
-    st.tuples(st.sampled_from(["c", "e", "switch", "skip", "submit", "edit", "keep", "done", "summary"]),
-              text, text).map(lambda p: f"fm:{p[0]}:{p[1]}:{p[2]}"),
+    st.tuples(
+        st.sampled_from(["c", "e", "switch", "skip", "submit", "edit", "keep", "done", "summary"]), text, text
+    ).map(lambda p: f"fm:{p[0]}:{p[1]}:{p[2]}"),
     text,
 )
 FORM_COMMANDS = ["/lecture", "/omatsuri", "/dorandoran", "/ask"]
@@ -80,8 +126,12 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     from conftest import REPO
 
     tmp = tmp_path_factory.mktemp("fuzz")
-    config = dataclasses.replace(load_config(REPO / "config.toml"), database=tmp / "fuzz.sqlite3",
-                                 attachments_dir=tmp / "attachments")
+    config = dataclasses.replace(
+        load_config(REPO / "config.toml"),
+        database=tmp / "fuzz.sqlite3",
+        attachments_dir=tmp / "attachments",
+        staff_ids=frozenset({"console:fuzzstaff"}),
+    )
     h = Harness(config)
     yield h
     h.close()
@@ -102,8 +152,9 @@ def check(replies: list[Reply], user: str, lang: str, sent: str) -> None:
         assert len(buttons) <= LIMITS.max_buttons
 
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
-                    derandomize=True)
+SETTINGS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True
+)
 
 
 @SETTINGS
@@ -121,8 +172,11 @@ def test_any_button_payload_gets_a_sensible_reply(harness: Harness, lang: str, d
 
 
 @SETTINGS
-@given(lang=st.sampled_from(LANGUAGES), form=st.sampled_from(FORM_COMMANDS),
-       answers=st.lists(st.one_of(text, payload.map(lambda p: "\x00" + p)), min_size=1, max_size=12))
+@given(
+    lang=st.sampled_from(LANGUAGES),
+    form=st.sampled_from(FORM_COMMANDS),
+    answers=st.lists(st.one_of(text, payload.map(lambda p: "\x00" + p)), min_size=1, max_size=12),
+)
 def test_any_answers_at_any_question_of_any_form(harness: Harness, lang: str, form: str, answers: list[str]) -> None:
     """A form, then each answer typed (or, marked with NUL, pressed) at whichever question is open."""
     user = harness.new_user(lang)
@@ -132,3 +186,12 @@ def test_any_answers_at_any_question_of_any_form(harness: Harness, lang: str, fo
             check(harness.send(user, payload=answer[1:]), user, lang, answer)
         else:
             check(harness.send(user, answer), user, lang, answer)
+
+
+@SETTINGS
+@given(lang=st.sampled_from(LANGUAGES), message=command, data=payload)
+def test_staff_commands_and_buttons_with_any_arguments(harness: Harness, lang: str, message: str, data: str) -> None:
+    """The staff side parses references, notes and replies too; a member of staff gets no traceback either."""
+    harness.send("fuzzstaff", f"/lang {lang}")
+    check(harness.send("fuzzstaff", message), "fuzzstaff", lang, message)
+    check(harness.send("fuzzstaff", payload=data), "fuzzstaff", lang, data)
