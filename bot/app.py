@@ -21,6 +21,7 @@ from bot.core.routing import Core
 from bot.forms.registry import FormRegistry, load_forms
 from bot.rendering.renderer import Renderer
 from bot.requests.queue import RequestQueue
+from bot.staff.directory import StaffDirectory
 from bot.storage.payloads import PayloadTable
 from bot.storage.store import Store
 from handlers.routes import build_routes
@@ -88,6 +89,7 @@ async def open_app(
             renderer=Renderer(),
             forms=forms,
             requests=requests,
+            staff=StaffDirectory(config.staff_ids, store),
             clock=clock,
         )
         core = Core(deps, build_routes())

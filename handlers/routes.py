@@ -19,6 +19,7 @@ def build_routes() -> list[Route]:
         Route.command("queue", staff.queue, menu="staff"),
         Route.command("show", staff.show, menu="staff"),
         Route.command("claim", staff.claim, menu="staff"),
+        Route.command("assign", staff.assign, menu="staff"),
         Route.command("reply", staff.reply, menu="staff"),
         Route.command("note", staff.note, menu="staff"),
         Route.command("close", staff.close, menu="staff"),

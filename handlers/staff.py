@@ -1,4 +1,4 @@
-"""Staff work the request queue: /queue, /show, /claim, /reply, /note, /close, /reopen, /export.
+"""Staff work the request queue: /queue, /show, /claim, /assign, /reply, /note, /close, /reopen, /export.
 
 Channel-neutral and allowed only to the ids in config [staff] user_ids. Anyone else gets a polite
 refusal in their language; the attempt is logged, and audited on the request when one is named.
@@ -79,7 +79,7 @@ def _usage(ctx: Context, command: str) -> list[Reply]:
     return [ctx.say("queue_usage", command=command, statuses=STATUSES, kinds=[], bad="")]
 
 
-def _done(ctx: Context, action: str, request: Request) -> Reply:
+def _done(ctx: Context, action: str, request: Request, by: str = "") -> Reply:
     return ctx.say(
         "queue_done",
         action=action,
@@ -87,6 +87,7 @@ def _done(ctx: Context, action: str, request: Request) -> Reply:
         status=request.status,
         erased=bool(request.erased_at),
         unreachable=request.unreachable,
+        by=by,
     )
 
 
@@ -189,6 +190,25 @@ async def _transition(
 @staff_only
 async def claim(ctx: Context) -> list[Reply]:
     return await _transition(ctx, "claim", "claimed")
+
+
+@staff_only
+async def assign(ctx: Context) -> list[Reply]:
+    """/assign REF LOGIN: the request to a colleague's console account; the requester hears it is
+    being handled if nobody had it yet."""
+    ref, login = _ref_and_text(ctx)
+    if not ref or not login:
+        return _usage(ctx, "assign")
+    assignee = await ctx.deps.staff.actor_for(login.split()[0][:40])
+    if assignee is None:
+        return [ctx.say("queue_refused", reason="no_such_account", ref=ref, status="", by=login.split()[0][:40])]
+    try:
+        before = await ctx.deps.requests.get(ref)
+        request = await ctx.deps.requests.assign(ref, actor(ctx), assignee)
+    except (Refused, NotFound) as exc:
+        return _refused(ctx, exc)
+    told = requester_notice(ctx.deps, request, "claimed") if before and before.status == "new" else []
+    return [_done(ctx, "assigned", request, by=login.split()[0][:40])] + told
 
 
 @staff_only

@@ -16,6 +16,7 @@ from bot.answering.knowledge import KnowledgeError
 from bot.answering.matcher import Matcher
 from bot.app import load_checked_forms, load_checked_knowledge, open_app
 from bot.cli import requests as cli_requests
+from bot.cli import staff as cli_staff
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
 from bot.messages import Incoming
 from bot.settings import ConfigError, StartError
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     cli_requests.add_parser(sub, common)
+    cli_staff.add_parser(sub, common)
     return parser
 
 

@@ -15,6 +15,7 @@ from bot.forms.registry import FormRegistry
 from bot.messages import Button, Incoming, Photo, Reply
 from bot.rendering.renderer import Renderer
 from bot.requests.queue import RequestQueue
+from bot.staff.directory import StaffDirectory
 from bot.storage.store import Store
 
 
@@ -29,6 +30,7 @@ class Deps:
     renderer: Renderer
     forms: FormRegistry
     requests: RequestQueue
+    staff: StaffDirectory
     clock: Callable[[], float] = time.time  # tests pass a fixed clock through open_app
 
 
@@ -44,6 +46,7 @@ class Context:
     extra: list[Reply] = field(default_factory=list)
     forgotten: bool = False  # /forget erased this conversation: Core must not write it back
     fetch_photo: FetchPhoto | None = None  # the channel's way to save a copy of the message's photo
+    staff: bool = False  # the sender may work the queue (StaffDirectory, asked by Core.handle)
 
     def render(self, name: str, **values: Any) -> str:
         return self.deps.renderer.render(self.lang, name, **values)
@@ -68,7 +71,7 @@ class Context:
 
     @property
     def is_staff(self) -> bool:
-        return self.deps.config.is_staff(self.msg.channel, self.msg.user_id)
+        return self.staff
 
 
 Handler = Callable[[Context], Awaitable[list[Reply]]]

@@ -59,7 +59,8 @@ class Core:
         state = await store.load_conversation(msg.key)
         before = state.to_json()
         lang = choose_language(state, msg, self.deps.config.default_language)
-        ctx = Context(self.deps, msg, state, lang, fetch_photo=fetch)
+        staff = await self.deps.staff.is_staff(msg.channel, msg.user_id)
+        ctx = Context(self.deps, msg, state, lang, fetch_photo=fetch, staff=staff)
         handler = self._route(ctx)
         replies = await handler(ctx)
         if not ctx.forgotten and ctx.state.to_json() != before:

@@ -144,6 +144,18 @@ class RequestQueue:
 
         return await self._change(ref, actor, "claimed", None, decide)
 
+    async def assign(self, ref: str, actor: str, assignee: str) -> Request:
+        """Give the request to a colleague (assignee: their "channel:user" or "web:<id>")."""
+
+        def decide(r: Request) -> dict[str, Any]:
+            if r.status == "closed":
+                raise Refused("closed", r)
+            if r.assignee == assignee:
+                raise Refused("already_assigned", r, by=assignee)
+            return {"status": "claimed" if r.status == "new" else r.status, "assignee": assignee}
+
+        return await self._change(ref, actor, "assigned", assignee, decide)
+
     async def reply(self, ref: str, actor: str, text: str) -> Request:
         """Staff text for the requester; the caller delivers it. Sets answered."""
 

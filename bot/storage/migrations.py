@@ -102,3 +102,39 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        6,
+        """
+        -- the staff console's accounts: one person, whatever channel they work from
+        CREATE TABLE staff_accounts (
+            id INTEGER PRIMARY KEY,
+            login TEXT NOT NULL UNIQUE,           -- what they type at the login page
+            password_hash TEXT NOT NULL,          -- scrypt$n$r$p$salt$hash (bot/staff/passwords.py)
+            must_change INTEGER NOT NULL DEFAULT 1,  -- a one-time password: a new one first
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            lang TEXT NOT NULL DEFAULT 'ja',      -- the console's language for them
+            created_at REAL NOT NULL,
+            disabled_at REAL                      -- set: no login, no session, no staff rights
+        );
+        CREATE TABLE staff_identities (           -- their chat identities, "telegram:123", "line:U…"
+            identity TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES staff_accounts(id)
+        );
+        CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,          -- sha256 of the cookie: a copied database logs no one in
+            account_id INTEGER NOT NULL REFERENCES staff_accounts(id),
+            csrf TEXT NOT NULL,                   -- the token every form and htmx request carries back
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX staff_sessions_account ON staff_sessions(account_id);
+        CREATE TABLE login_failures (             -- recent wrong passwords, per login and per address
+            key TEXT NOT NULL,                    -- "login:<name>" or "addr:<ip>"
+            at REAL NOT NULL
+        );
+        CREATE INDEX login_failures_key ON login_failures(key, at);
+        """,
+    )
+)
