@@ -21,6 +21,7 @@ BENCHMARKS = [
     ("queue_throughput.py", ["--repeat", "5"], ["--repeat", "1"]),
     ("telegram_throughput.py", [], ["--users", "20", "--per-user", "3", "--rounds", "2"]),
     ("line_throughput.py", [], ["--users", "20", "--per-user", "3", "--rounds", "2"]),
+    ("reliability.py", [], ["--quick"]),
 ]
 
 

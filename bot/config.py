@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.channels.line.settings import LineSettings, read_line
 from bot.channels.telegram.settings import TelegramSettings, read_telegram
+from bot.channels.web.settings import WebSettings, read_web
 from bot.office_time import DEFAULT_ZONE, OfficeZone, load_zone
 from bot.settings import ConfigError, SettingsReader
 
@@ -67,10 +68,7 @@ class Config:
     server: ServerConfig
     telegram: TelegramSettings
     line: LineSettings
-
-    def is_staff(self, channel: str, user_id: str) -> bool:
-        """Staff are listed as "channel:user", so a Telegram id never grants console rights."""
-        return f"{channel}:{user_id}" in self.staff_ids
+    web: WebSettings
 
 
 def resolve_config_path(cli_value: str | None) -> Path:
@@ -177,4 +175,5 @@ def load_config(path: Path) -> Config:
         server=server,
         telegram=read_telegram(r),
         line=read_line(r),
+        web=read_web(r),
     )

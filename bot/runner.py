@@ -28,10 +28,10 @@ log = logging.getLogger(__name__)
 
 
 def check_secrets(config: Config, env: Mapping[str, str]) -> tuple[TelegramSecrets | None, LineSecrets | None]:
-    if not config.telegram.enabled and not config.line.enabled:
+    if not config.telegram.enabled and not config.line.enabled and not config.web.enabled:
         raise StartError(
-            f"no channel is enabled in {config.path}. Fix: set [telegram] enabled = true or "
-            "[line] enabled = true. (`make shell` chats in the terminal without any.)"
+            f"no channel is enabled in {config.path}. Fix: set [telegram] enabled = true, "
+            "[line] enabled = true or [web] enabled = true. (`make shell` chats in the terminal without any.)"
         )
     telegram = read_telegram_secrets(config.telegram, env) if config.telegram.enabled else None
     line = read_line_secrets(config.line, env) if config.line.enabled else None
@@ -55,6 +55,10 @@ def build_channels(app: App, telegram: TelegramSecrets | None, line: LineSecrets
         from bot.channels.line.channel import LineChannel
 
         channels.append(LineChannel(config.line, line, app.inbox, app.payloads, attachments, config.server.public_url))
+    if config.web.enabled:
+        from bot.channels.web.build import build_console
+
+        channels.append(build_console(app))
     return channels
 
 

@@ -12,7 +12,7 @@ from functools import wraps
 from bot.core.context import Context, Handler
 from bot.messages import Button, Document, Reply
 from bot.requests.export import export_csv
-from bot.requests.records import STATUSES, NotFound, Refused, Request, format_value, normalize_ref
+from bot.requests.records import STATUSES, NotFound, Refused, Request, normalize_ref
 from handlers.notices import answer_lines, kind_label, requester_notice
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ async def queue(ctx: Context) -> list[Reply]:
             "status": r.status,
             "created": zone.format(r.created_at),
             "assignee": r.assignee or "",
-            "first": _first_answer(r),
+            "first": r.summary(),
         }
         for r in found[:LIST_ROWS]
     ]
@@ -242,12 +242,3 @@ async def export(ctx: Context) -> list[Reply]:
 
 def _known_kinds(ctx: Context) -> set[str]:
     return set(ctx.deps.forms)
-
-
-def _first_answer(request: Request) -> str:
-    """A hint for the list (the university or town, usually the form's first field)."""
-    for value in request.answers.values():
-        text = " ".join(format_value(value).split())
-        if text:
-            return text if len(text) <= 40 else text[:39] + "…"
-    return ""

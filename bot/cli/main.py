@@ -18,6 +18,8 @@ from bot.app import load_checked_forms, load_checked_knowledge, open_app
 from bot.cli import requests as cli_requests
 from bot.cli import staff as cli_staff
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
+from bot.forms.registry import FormRegistry
+from bot.forms.replies import load_replies
 from bot.messages import Incoming
 from bot.settings import ConfigError, StartError
 from bot.storage.store import StoreError
@@ -106,9 +108,16 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         forms = load_checked_forms(config)
     except KnowledgeError as exc:
         problems += exc.problems
+        forms = FormRegistry({})
+    try:
+        replies = load_replies(config.knowledge_dir / "replies.toml", set(forms))
+    except KnowledgeError as exc:
+        problems += exc.problems
+        replies = []
     if problems:
         raise KnowledgeError(problems)
     extra = f", {len(forms)} forms" if len(forms) else ""
+    extra += f", {len(replies)} prepared replies" if replies else ""
     missing = [t for t in config.popular_topics if t not in kb.topics]
     if missing:
         raise ConfigError(

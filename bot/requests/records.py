@@ -77,6 +77,19 @@ class Request:
         """Where to tell the requester; None once their personal fields are erased."""
         return None if self.erased_at else Address(self.channel, self.chat_id)
 
+    def summary(self, max_chars: int = 40) -> str:
+        """A hint for a list (the university or town, usually the form's first field)."""
+        for value in self.answers.values():
+            text = " ".join(format_value(value).split())
+            if text:
+                return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+        return ""
+
+    @property
+    def contact(self) -> str:
+        """The name the requester gave, where the form asks for one."""
+        return str(self.answers.get("contact_person") or self.answers.get("name") or "")
+
     def as_dict(self, zone: OfficeZone) -> dict[str, Any]:
         """JSON-ready, with times readable in the office's zone (for `requests list --json`)."""
         return {

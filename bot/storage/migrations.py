@@ -135,6 +135,9 @@ MIGRATIONS.append(
             at REAL NOT NULL
         );
         CREATE INDEX login_failures_key ON login_failures(key, at);
+        -- the console's queue page, by status oldest first, and its poll for "has anything changed"
+        CREATE INDEX requests_status_created ON requests(status, created_at);
+        CREATE INDEX requests_updated ON requests(updated_at);
         """,
     )
 )

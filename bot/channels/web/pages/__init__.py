@@ -1,0 +1,1 @@
+"""One module per page of the console; bot/channels/web/routes.py lists them all."""
