@@ -16,8 +16,12 @@ from dataclasses import dataclass
 
 from bot.answering.matcher import Match, Matcher
 from bot.answering.smalltalk import SmallTalk, classify
+from bot.answering.text import MAX_MATCH_CHARS
 
 LONG_MESSAGE = 40  # characters; a message this long, of several sentences, may be context around a question
+# question sentences of a long message matched on their own: a real message has a few; a pasted
+# page has hundreds, and matching each would let one person's paste hold up everyone (bench/reliability.py)
+MAX_QUESTION_SENTENCES = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 # what a question sentence has: a question mark, か/の at the end, 까/나요/요?, a wh-word…
 _QUESTION = re.compile(
@@ -57,9 +61,9 @@ def understand(matcher: Matcher, text: str) -> Understanding:
     question = text
     if best.decision != "answer" and len(text) >= LONG_MESSAGE:
         # the whole message was not clear: perhaps its question is, without the context around it
-        for part in sentences(text):
-            if part != text and _QUESTION.search(part):
-                m = matcher.match(part)
-                if m.decision == "answer" and m.score > best.score:
-                    best, question = m, part
+        asked = [part for part in sentences(text[:MAX_MATCH_CHARS]) if part != text and _QUESTION.search(part)]
+        for part in asked[:MAX_QUESTION_SENTENCES]:
+            m = matcher.match(part)
+            if m.decision == "answer" and m.score > best.score:
+                best, question = m, part
     return Understanding(best.decision, best, None, question, best.missing)
