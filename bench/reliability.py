@@ -101,6 +101,7 @@ SUBMIT_GAP = 0.5  # seconds between the requester's presses of Submit
 # What the requester types before the lock: a question to staff, up to its summary with the Submit button
 FORM_SCRIPT = ("/lang en", "/ask Is the office open on Saturdays?", "Kim Minji", "minji@example.ac.kr")
 SUBMIT = "fm:submit"
+SUBMIT_PHASES = ("alone", "while others ask")
 LOCKER = """
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
@@ -112,7 +113,7 @@ db.execute("ROLLBACK")
 # (--quick, full) defaults of the settings left unset on the command line
 DEFAULTS: dict[str, tuple[Any, Any]] = {
     "rounds": (1, 4), "users": (12, 30), "per_user": (4, 10), "think": (0.5, 1.0),
-    "lock_seconds": (6.0, 15.0), "lock_rounds": (1, 2), "lock_users": (6, 12),
+    "lock_seconds": (8.0, 15.0), "lock_rounds": (1, 2), "lock_users": (6, 12),
 }
 
 Ask = Callable[[int, str], Awaitable[float]]  # user number, text -> seconds until the answer arrived
@@ -180,10 +181,12 @@ class Tally:
     others_slowed: int = 0  # "slow down" said to one of the others: must stay 0
     flood_sent: int = 0
     flood_failed: int = 0
+    flood_started: float | None = None
     flood_seconds: float = 0.0
     flood_answers: int = 0  # replies to the flooder that were answers
     flood_slow_downs: int = 0
-    calm_from: float | None = None  # when the flooder's "slow down" arrived: the admitted burst is over
+    # when the flooder's "slow down" arrived: it waits behind the admitted messages, so the burst is over
+    calm_from: float | None = None
 
     def to_flooder(self, texts: Sequence[str]) -> None:
         """One reply (one delivery, reply call or message) to the flooder."""
@@ -201,13 +204,18 @@ class Tally:
     def figures(self) -> dict[str, Any]:
         seconds = [s for _, s in self.asked]
         calm = [s for at, s in self.asked if self.calm_from is not None and at >= self.calm_from]
+        origin = self.flood_started if self.flood_started is not None else min(at for at, _ in self.asked)
+        # the five slowest, with when they were asked (seconds from the start): in the burst or after it
+        slowest = [[round(at - origin, 2), ms(s)] for at, s in sorted(self.asked, key=lambda a: -a[1])[:5]]
         return {"questions": len(seconds), "p50_ms": ms(pct(seconds, 0.5)), "p99_ms": ms(pct(seconds, 0.99)),
                 "mean_ms": ms(statistics.fmean(seconds)), "max_ms": ms(max(seconds)),
                 "after_burst_questions": len(calm), "after_burst_p50_ms": ms(pct(calm, 0.5)) if calm else None,
                 "after_burst_p99_ms": ms(pct(calm, 0.99)) if calm else None, "others_slowed": self.others_slowed,
                 "flood_sent": self.flood_sent, "flood_failed": self.flood_failed,
                 "flood_per_second": round(self.flood_sent / self.flood_seconds, 1) if self.flood_seconds else 0.0,
-                "flood_answers": self.flood_answers, "flood_slow_downs": self.flood_slow_downs}
+                "flood_answers": self.flood_answers, "flood_slow_downs": self.flood_slow_downs,
+                "burst_ms": ms(self.calm_from - self.flood_started)
+                if self.calm_from is not None and self.flood_started is not None else None, "slowest": slowest}
 
 
 async def others(load: Load, ask: Ask, tally: Tally) -> None:
@@ -235,6 +243,7 @@ async def flood(rate: float, send: Callable[[], Awaitable[None]], stop: asyncio.
     in_flight: set[asyncio.Task[None]] = set()
     loop = asyncio.get_running_loop()
     started = due = time.perf_counter()
+    tally.flood_started = started
     while not stop.is_set():
         now = time.perf_counter()
         while due <= now and len(in_flight) < FLOOD_IN_FLIGHT:
@@ -597,38 +606,46 @@ async def lock_round(locked: bool, args: argparse.Namespace, base: Config, answe
                 await person.say(rng.choice(pools[lang]))
         await app.core.drain()
 
+        async def press(phase: str, at: float) -> None:
+            seconds = await requester.press(SUBMIT)
+            reply = last.get("form", [])
+            submits.append({"phase": phase, "at_s": round(at, 2), "ms": ms(seconds),
+                            "reply": "busy" if any(t in apologies for t in reply) else "answered",
+                            "text": " / ".join(reply)[:100]})
+
         locker = await Locker.hold(database) if locked else None
-        start = time.perf_counter()
-        window = args.lock_seconds
-
-        async def questioner(person: Terminal, group: str, lang: str) -> None:
-            mine = random.Random(rng.random())
-            await asyncio.sleep(mine.uniform(0, args.think))
-            count = 0
-            while time.perf_counter() - start < window and count < MAX_ASKED:
-                seconds = await person.say(mine.choice(pools[lang]))
-                reply = last.get(person.chat_id, [])
-                asked.append(Asked(group, count == 0, seconds, any(t in apologies for t in reply)))
-                count += 1
-                await asyncio.sleep(args.think * mine.uniform(0.5, 1.5))
-
-        async def submitter() -> None:
-            await asyncio.sleep(1.0)  # the questions' saves are on their way by then
-            while time.perf_counter() - start < window - config.lock_wait_seconds:
-                at = time.perf_counter() - start
-                seconds = await requester.press(SUBMIT)
-                reply = last.get("form", [])
-                submits.append({"at_s": round(at, 2), "ms": ms(seconds),
-                                "reply": "busy" if any(t in apologies for t in reply) else "answered",
-                                "text": " / ".join(reply)[:100]})
-                await asyncio.sleep(SUBMIT_GAP)
-
-        async def hold() -> None:
-            await asyncio.sleep(window)
-            if locker is not None:
-                await locker.release()
-
         try:
+            # first Submit alone, nothing else waiting for the database: the plain lock_wait_seconds
+            await press("alone", 0.0)
+            start = time.perf_counter()
+            window = args.lock_seconds
+
+            async def questioner(person: Terminal, group: str, lang: str) -> None:
+                mine = random.Random(rng.random())
+                await asyncio.sleep(mine.uniform(0, args.think))
+                count = 0
+                while time.perf_counter() - start < window and count < MAX_ASKED:
+                    seconds = await person.say(mine.choice(pools[lang]))
+                    reply = last.get(person.chat_id, [])
+                    asked.append(Asked(group, count == 0, seconds, any(t in apologies for t in reply)))
+                    count += 1
+                    await asyncio.sleep(args.think * mine.uniform(0.5, 1.5))
+
+            async def submitter() -> None:
+                await asyncio.sleep(1.0)  # the questions' hint saves are waiting for the lock by then
+                while True:
+                    await press("while others ask", time.perf_counter() - start)
+                    # again only while the longest wait seen (two lock waits: a batch of saves, then
+                    # its own) still ends before the lock is released, or the figure would be cut short
+                    if time.perf_counter() - start + SUBMIT_GAP + 2 * config.lock_wait_seconds > window:
+                        return
+                    await asyncio.sleep(SUBMIT_GAP)
+
+            async def hold() -> None:
+                await asyncio.sleep(window)
+                if locker is not None:
+                    await locker.release()
+
             await asyncio.gather(hold(), submitter(), *(questioner(*p) for p in people))
         finally:
             if locker is not None and locker.proc.returncode is None:
@@ -639,6 +656,12 @@ async def lock_round(locked: bool, args: argparse.Namespace, base: Config, answe
         stored = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
     return {"locked": locked, "asked": [dataclasses.asdict(a) for a in asked], "submits": submits,
             "requests_stored": stored, "warnings": dict(counter.counts)}
+
+
+def submit_figures(submits: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"n": len(submits), "median_ms": median([s["ms"] for s in submits]),
+            "max_ms": max((s["ms"] for s in submits), default=float("nan")),
+            "replies": dict(Counter(s["reply"] for s in submits))}
 
 
 def summarise(asked: list[dict[str, Any]]) -> dict[str, Any]:
@@ -675,25 +698,29 @@ async def measure_lock(args: argparse.Namespace, base: Config, answering: Answer
         for r in mine:
             warnings.update(r["warnings"])
         out[name] = {"questions": summarise([a for r in mine for a in r["asked"]]),
-                     "submit": {"n": len(submits), "median_ms": median([s["ms"] for s in submits]),
-                                "max_ms": max((s["ms"] for s in submits), default=None),
-                                "replies": dict(Counter(s["reply"] for s in submits)),
-                                "first": submits[0] if submits else None},
+                     "submit": {phase: submit_figures([s for s in submits if s["phase"] == phase])
+                                for phase in SUBMIT_PHASES},
                      "requests_stored": [r["requests_stored"] for r in mine], "warnings": dict(warnings)}
     out["runs"] = runs
     print()
     print(f"Lock: another process holds BEGIN IMMEDIATE for {args.lock_seconds:.0f} s; {args.lock_users} users "
           f"(half returning, half new), think {args.think} s; lock_wait_seconds {base.lock_wait_seconds}; "
           f"{args.lock_rounds} round(s) pooled")
-    print(f"{'':<10} {'questions':>9} {'p50 ms':>8} {'p99 ms':>9} {'max ms':>9} {'>1 s':>5} {'busy':>5}   "
-          f"{'first q p50/p99 ms':>19}  {'later q p50/p99 ms':>19}   submit (median ms, replies)")
+    groups = (("all", "every question"), ("first", "a user's first in the window"),
+              ("returning_later", "later ones, returning users"), ("new_later", "later ones, new users"))
+    print(f"{'':<9} {'questions':<30} {'n':>5} {'p50 ms':>8} {'p99 ms':>9} {'max ms':>9} {'>1 s':>5} {'busy':>5}")
     for name in ("unlocked", "locked"):
-        q, s = out[name]["questions"], out[name]["submit"]
-        first, later = q["first"], q["later"]
-        print(f"{name:<10} {q['all']['n']:>9} {q['all']['p50_ms']:>8.1f} {q['all']['p99_ms']:>9.1f} "
-              f"{q['all']['max_ms']:>9.1f} {q['all']['over_1s']:>5} {q['all']['busy_replies']:>5}   "
-              f"{first.get('p50_ms', 0):>9.1f}/{first.get('p99_ms', 0):<9.1f}  "
-              f"{later.get('p50_ms', 0):>9.1f}/{later.get('p99_ms', 0):<9.1f}   {s['median_ms']:.0f} {s['replies']}")
+        for key, label in groups:
+            g = out[name]["questions"][key]
+            if g["n"]:
+                print(f"{name:<9} {label:<30} {g['n']:>5} {g['p50_ms']:>8.1f} {g['p99_ms']:>9.1f} {g['max_ms']:>9.1f} "
+                      f"{g['over_1s']:>5} {g['busy_replies']:>5}")
+    for name in ("unlocked", "locked"):
+        for phase in SUBMIT_PHASES:
+            s = out[name]["submit"][phase]
+            print(f"Submit {phase}, {name}: {s['n']} press(es), median {s['median_ms']:.0f} ms, "
+                  f"max {s['max_ms']:.0f} ms, replies {s['replies']}")
+        print(f"Requests stored, {name}: {out[name]['requests_stored']}")
     return out
 
 
@@ -721,7 +748,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--think", type=float, help="seconds between an answer and the next question (1; quick 0.5)")
     parser.add_argument("--flood-rate", type=float, default=500.0, help="flood messages per second")
     parser.add_argument("--channels", nargs="+", choices=CHANNELS, default=list(CHANNELS))
-    parser.add_argument("--lock-seconds", type=float, help="how long the other process holds the lock (15; quick 6)")
+    parser.add_argument("--lock-seconds", type=float, help="how long the other process holds the lock (15; quick 8)")
     parser.add_argument("--lock-rounds", type=int, help="lock rounds (2; quick 1)")
     parser.add_argument("--lock-users", type=int, help="users asking during the lock (12; quick 6)")
     parser.add_argument("--parts", nargs="+", choices=("flood", "lock"), default=["flood", "lock"])

@@ -49,21 +49,28 @@ class Core:
         self.text_handler = texts[0]
         self.unknown_command: Handler | None = self.commands.pop("*", None)
         self._saving: dict[ConversationKey, asyncio.Task[None]] = {}
+        # the state each of those saves writes, as JSON: what the conversation's next message reads
+        self._unsaved: dict[ConversationKey, str] = {}
 
     async def handle(self, msg: Incoming, fetch: FetchPhoto | None = None) -> list[Reply]:
         """fetch: how the channel saves a copy of the photo the message carries, if a form wants it."""
         store = self.deps.store
-        earlier = self._saving.get(msg.key)
-        if earlier is not None:  # this conversation's last hints first, so nothing is read stale
-            await asyncio.gather(earlier, return_exceptions=True)
-        state = await store.load_conversation(msg.key)
+        hints = self._unsaved.get(msg.key)
+        if hints is not None:
+            # its last hints are still being saved on the side: they are the newest state. Not waited
+            # for: behind a database lock that save takes seconds, and so would this answer
+            state = Conversation.from_json(hints)
+        else:
+            state = await store.load_conversation(msg.key)
         before = state.to_json()
         lang = choose_language(state, msg, self.deps.config.default_language)
         staff = await self.deps.staff.is_staff(msg.channel, msg.user_id)
         ctx = Context(self.deps, msg, state, lang, fetch_photo=fetch, staff=staff)
         handler = self._route(ctx)
         replies = await handler(ctx)
-        if not ctx.forgotten and ctx.state.to_json() != before:
+        if ctx.forgotten:
+            self._unsaved.pop(msg.key, None)
+        elif ctx.state.to_json() != before:
             if _only_hints_changed(before, ctx.state):
                 # only the language seen or the last unanswered question: a locked database or a full
                 # disk must not stand between a person and an answer, so it is saved on the side
@@ -81,9 +88,14 @@ class Core:
 
         task = asyncio.get_running_loop().create_task(save())
         self._saving[msg.key] = task  # kept until done, so it is not collected mid-save
-        task.add_done_callback(
-            lambda done: self._saving.pop(msg.key, None) if self._saving.get(msg.key) is done else None
-        )
+        self._unsaved[msg.key] = state.to_json()
+
+        def done(finished: asyncio.Task[None]) -> None:
+            if self._saving.get(msg.key) is finished:  # the last save of this conversation
+                self._saving.pop(msg.key, None)
+                self._unsaved.pop(msg.key, None)
+
+        task.add_done_callback(done)
 
     async def drain(self) -> None:
         """Wait for the saves made on the side (at shutdown, before the store closes; tests)."""

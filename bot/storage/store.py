@@ -46,7 +46,13 @@ _HINTS = {
 
 
 class Store:
-    def __init__(self, db: aiosqlite.Connection, path: Path, reader: sqlite3.Connection | None = None) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        lock_wait_seconds: float = BUSY_TIMEOUT_MS / 1000,
+        reader: sqlite3.Connection | None = None,
+    ) -> None:
         self.db = db
         self.path = path
         # Reads that every message makes (its conversation; an awaited answer) by key, on the event
@@ -58,15 +64,41 @@ class Store:
         # One connection is shared by all coroutines: without this lock, another coroutine's
         # statement could land inside our open transaction (and be rolled back with it).
         self.write_lock = asyncio.Lock()
+        # the longest a write waits in all: first for this process's other writes (the lock above),
+        # then, in SQLite's busy timeout, for another process's; then it fails as "database is locked"
+        self.lock_wait = lock_wait_seconds
+        self._busy_ms = int(lock_wait_seconds * 1000)
         # conversation saves waiting for the next shared commit (save_conversation)
         self._saves: dict[ConversationKey, str] = {}
         self._saved: list[asyncio.Future[None]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     @asynccontextmanager
+    async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The write lock, waited for so that the whole write waits at most lock_wait seconds.
+
+        Without the bound, writes queued behind one that waits out another process's lock each
+        waited their own full busy timeout after it: a Submit said "busy" after 14 s, not 5
+        (bench/reliability.py)."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.lock_wait):
+                await self.write_lock.acquire()
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked (other writes of this process waited)") from None
+        try:
+            left = max(1, int((self.lock_wait - (time.monotonic() - started)) * 1000))
+            if abs(left - self._busy_ms) > 100:  # a PRAGMA only when the wait left changed much
+                await self.db.execute(f"PRAGMA busy_timeout={left}")
+                self._busy_ms = left
+            yield self.db
+        finally:
+            self.write_lock.release()
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE .. COMMIT under the write lock; ROLLBACK on any error."""
-        async with self.write_lock:
+        async with self.writing():
             await self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
@@ -93,7 +125,7 @@ class Store:
             await db.execute("PRAGMA foreign_keys=ON")
             # erased values are overwritten, not left in free pages (whatever SQLite's build default)
             await db.execute("PRAGMA secure_delete=ON")
-            store = cls(db, path)
+            store = cls(db, path, lock_wait_seconds)
             await store.migrate()
             # a write, so a read-only file or a full disk is found now, not at the first request
             await db.execute("CREATE TABLE IF NOT EXISTS store_opened (at REAL)")
@@ -111,7 +143,7 @@ class Store:
     async def checkpoint(self) -> None:
         """Write the WAL back into the main file and empty it: after an erasure, so erased values
         linger in neither (secure_delete has zeroed them in the main file's freed pages)."""
-        async with self.write_lock:
+        async with self.writing():
             await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
@@ -171,7 +203,7 @@ class Store:
         await done
 
     async def _commit_saves(self) -> None:
-        async with self.write_lock:  # while this waits, more saves join the batch
+        async with self.writing():  # while this waits, more saves join the batch
             saves, waiters = self._saves, self._saved
             self._saves, self._saved, self._flusher = {}, [], None
             now = time.time()
@@ -200,7 +232,7 @@ class Store:
     # -- button payloads too long for a channel's limit (bot/storage/payloads.py) ---------------
 
     async def remember_payload(self, token: str, payload: str) -> None:
-        async with self.write_lock:
+        async with self.writing():
             await self.db.execute(
                 "INSERT OR IGNORE INTO button_payloads(token, payload, created_at) VALUES (?,?,?)",
                 (token, payload, time.time()),
@@ -213,7 +245,7 @@ class Store:
     # -- notices kept for someone who cannot be reached right now (bot/core/outbox.py) ------------
 
     async def keep_notice(self, to: Address, reply: str, ref: str) -> None:
-        async with self.write_lock:
+        async with self.writing():
             await self.db.execute(
                 "INSERT INTO pending_notices(channel, chat_id, reply, ref, created_at) VALUES (?,?,?,?,?)",
                 (to.channel, to.chat_id, reply, ref, time.time()),
@@ -233,7 +265,7 @@ class Store:
     async def drop_notices(self, ids: list[int]) -> None:
         if not ids:
             return
-        async with self.write_lock:
+        async with self.writing():
             await self.db.execute(f"DELETE FROM pending_notices WHERE id IN ({','.join('?' * len(ids))})", ids)
 
 

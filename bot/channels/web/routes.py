@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.channels.web.desk import Desk
 from bot.channels.web.guard import PREFIX, Guard, Visit, secure_headers
-from bot.channels.web.pages import accounts, auth, knowledge, queue, request
+from bot.channels.web.pages import accounts, auth, dashboard, knowledge, queue, request, unanswered
 from bot.channels.web.pages.common import refusal_page
 from bot.core.channel import Channel
 
@@ -65,6 +65,10 @@ def build_routes(desk: Desk, channel: Channel) -> list[web.RouteDef]:
         web.post(f"{PREFIX}/r/{{ref}}/act", guard.action(staff_act)),
         web.get(f"{PREFIX}/r/{{ref}}/canned", page(request.canned)),
         web.get(f"{PREFIX}/r/{{ref}}/photo/{{n}}", page(request.photo)),
+        web.get(f"{PREFIX}/unanswered", page(unanswered.unanswered_page)),
+        web.get(f"{PREFIX}/unanswered/{{key}}", page(unanswered.suggestion)),
+        web.post(f"{PREFIX}/unanswered/{{entry}}/ask", action(unanswered.send_to_staff)),
+        web.get(f"{PREFIX}/dashboard", page(dashboard.dashboard_page)),
         web.get(f"{PREFIX}/knowledge", page(knowledge.knowledge_page)),
         web.get(f"{PREFIX}/knowledge/{{topic}}", page(knowledge.topic_page)),
         web.get(f"{PREFIX}/accounts", guard.admin(bound(accounts.accounts_page))),

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from bot.office_time import OfficeZone
 from bot.rendering.renderer import Labels
@@ -62,8 +61,3 @@ class Pages:
         if seconds < 86400 * 2:
             return LABELS.get(lang, "age_hours", n=int(seconds // 3600))
         return LABELS.get(lang, "age_days", n=int(seconds // 86400))
-
-
-def svg(markup: str) -> Markup:
-    """A chart drawn by our own code (bot/channels/web/charts.py), which escapes every text in it."""
-    return Markup(markup)
