@@ -141,3 +141,33 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        7,
+        """
+        -- what the bot could not answer (bot/unanswered/log.py), kept for the staff console
+        CREATE TABLE unanswered (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            lang TEXT NOT NULL,
+            kind TEXT NOT NULL,                   -- none, ignored_suggestion, low_confidence
+            text TEXT NOT NULL,                   -- what they asked, cut to 500 characters
+            topics TEXT NOT NULL DEFAULT '[]',    -- JSON [[topic_id, score], ...], the best 3
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,                -- where a staff answer goes, and what /forget erases
+            user_id TEXT NOT NULL DEFAULT ''      -- who asked: /forget erases by person, a request names them
+        );
+        CREATE INDEX unanswered_at ON unanswered(at);
+        CREATE INDEX unanswered_person ON unanswered(channel, user_id);
+        -- every knowledge question counted, answered or not, per office week (its Monday) and language
+        CREATE TABLE question_counts (
+            week TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            answered INTEGER NOT NULL DEFAULT 0,
+            unanswered INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (week, lang)
+        );
+        """,
+    )
+)
