@@ -184,7 +184,8 @@ class UnansweredLog:
 
     async def entries(self, since: float | None = None, lang: str | None = None) -> list[Unanswered]:
         """Oldest first."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if since is not None:
             where.append("at >= ?")
             params.append(since)
@@ -197,7 +198,14 @@ class UnansweredLog:
         rows = await self.store.db.execute_fetchall(sql + " ORDER BY at, id", params)
         return [
             Unanswered(
-                int(r[0]), float(r[1]), str(r[2]), str(r[3]), str(r[4]), _topics_of(str(r[5])), str(r[6]), str(r[7]),
+                int(r[0]),
+                float(r[1]),
+                str(r[2]),
+                str(r[3]),
+                str(r[4]),
+                _topics_of(str(r[5])),
+                str(r[6]),
+                str(r[7]),
                 str(r[8]),
             )
             for r in rows
@@ -212,7 +220,14 @@ class UnansweredLog:
             return None
         r = list(rows)[0]
         return Unanswered(
-            int(r[0]), float(r[1]), str(r[2]), str(r[3]), str(r[4]), _topics_of(str(r[5])), str(r[6]), str(r[7]),
+            int(r[0]),
+            float(r[1]),
+            str(r[2]),
+            str(r[3]),
+            str(r[4]),
+            _topics_of(str(r[5])),
+            str(r[6]),
+            str(r[7]),
             str(r[8]),
         )
 
