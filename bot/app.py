@@ -1,7 +1,7 @@
 """The lifespan: load and check everything at start-up, own the database while running.
 
 open_app wires the parts in one place: knowledge, forms and matcher; the store; the request
-queue; the core with its routes; and the inbox and outbox that every channel talks to.
+queue and the unanswered log; the core with its routes; and the inbox and outbox that every channel talks to.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bot.requests.queue import RequestQueue
 from bot.staff.directory import StaffDirectory
 from bot.storage.payloads import PayloadTable
 from bot.storage.store import Store
+from bot.unanswered.log import UnansweredLog
 from handlers.routes import build_routes
 
 # The console shell reads these itself before the core sees a line (bot/channels/console/shell.py).
@@ -66,6 +67,7 @@ class App:
     inbox: Inbox
     payloads: PayloadTable
     requests: RequestQueue
+    unanswered: UnansweredLog  # what the bot could not answer, for the console and `madoguchi report`
 
 
 @asynccontextmanager
@@ -81,6 +83,7 @@ async def open_app(
     store = await Store.open(config.database, config.lock_wait_seconds)
     try:
         requests = RequestQueue(store, clock, config.zone.tz, config.attachments_dir)
+        unanswered = UnansweredLog(store, config.zone, config.privacy.retention_days, clock)
         deps = Deps(
             config=config,
             store=store,
@@ -91,6 +94,7 @@ async def open_app(
             requests=requests,
             staff=StaffDirectory(config.staff_ids, store),
             clock=clock,
+            unanswered=unanswered,
         )
         core = Core(deps, build_routes())
         outbox = Outbox(store, requests)
@@ -98,7 +102,7 @@ async def open_app(
         payloads = PayloadTable(store)
         inbox = Inbox(core, outbox, payloads, config.rate_limit_per_minute)
         try:
-            yield App(config, core, store, outbox, inbox, payloads, requests)
+            yield App(config, core, store, outbox, inbox, payloads, requests, unanswered)
         finally:
             await core.drain()
     finally:

@@ -73,6 +73,40 @@ class FormProgress:
 
 
 @dataclass
+class Suggestion:
+    """A "did you mean" shown and not yet settled: the next message takes it or not
+    (bot/unanswered/watch.py), and what it was is recorded then."""
+
+    text: str  # what they asked (bounded like the entry it may become)
+    lang: str
+    score: float  # the matcher's confidence, under [matching] answer_threshold
+    topics: list[tuple[str, float]]  # the best of the ranking, with their scores
+    offered: list[str]  # the topics offered as buttons
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "lang": self.lang,
+            "score": self.score,
+            "topics": [[t, s] for t, s in self.topics],
+            "offered": self.offered,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Suggestion | None:
+        try:
+            return cls(
+                text=str(data["text"]),
+                lang=str(data["lang"]),
+                score=float(data.get("score", 0.0)),
+                topics=[(str(t), float(s)) for t, s in data.get("topics") or []],
+                offered=[str(t) for t in data.get("offered") or []],
+            )
+        except (KeyError, TypeError, ValueError):
+            return None  # a damaged hint: that one suggestion goes unrecorded
+
+
+@dataclass
 class Conversation:
     """One (channel, chat, user)'s settings and progress."""
 
@@ -87,6 +121,7 @@ class Conversation:
     form: FormProgress | None = None
     # the reference of their last submitted form: a second tap on its Submit button says so
     last_ref: str | None = None
+    suggestion: Suggestion | None = None  # the "did you mean" just shown, until the next message
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True)
@@ -99,6 +134,8 @@ class Conversation:
                 data[key] = value
         if self.form is not None:
             data["form"] = self.form.to_json()
+        if self.suggestion is not None:
+            data["suggestion"] = self.suggestion.to_json()
         return data
 
     @classmethod
@@ -115,6 +152,7 @@ class Conversation:
             return value if isinstance(value, str) else None
 
         form = data.get("form")
+        suggestion = data.get("suggestion")
         return cls(
             lang=text_or_none("lang"),
             seen_lang=text_or_none("seen_lang"),
@@ -124,6 +162,7 @@ class Conversation:
             offer_text=text_or_none("offer_text"),
             last_ref=text_or_none("last_ref"),
             form=FormProgress.from_json(form) if isinstance(form, dict) else None,
+            suggestion=Suggestion.from_json(suggestion) if isinstance(suggestion, dict) else None,
         )
 
     def prefill(self, name: str) -> str:

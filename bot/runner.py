@@ -99,6 +99,7 @@ class Service:
                     self.app.store,
                     self.config.privacy.retention_days,
                     self.config.forms.expire_minutes * 60,
+                    unanswered=self.app.unanswered,
                 )
             )
         except BaseException:

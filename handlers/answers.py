@@ -8,6 +8,7 @@ from bot.answering.text import has_words
 from bot.answering.understand import understand
 from bot.core.context import Context
 from bot.messages import Button, Reply
+from bot.unanswered.watch import Asked
 
 MAX_PENDING_CHARS = 4000
 
@@ -55,6 +56,8 @@ async def free_text(ctx: Context) -> list[Reply]:
     kb = ctx.deps.knowledge
     if understood.kind == "smalltalk" and understood.smalltalk is not None:
         return [smalltalk_reply(ctx, understood.smalltalk)]
+    # a knowledge question: Core counts it, and keeps it if it went unanswered (bot/unanswered/)
+    ctx.asked = Asked(text, understood.kind, match.score, match.ranked[:3], match.alternatives)
     if understood.kind == "answer" and match.topic_id is not None:  # an "answer" always names its topic
         ctx.state.pending_question = None
         return [answer_reply(ctx, kb.topics[match.topic_id])]

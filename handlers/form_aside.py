@@ -21,6 +21,7 @@ from bot.core.context import Context
 from bot.forms.model import Field, Form
 from bot.forms.validators import Invalid, validate
 from bot.messages import Reply
+from bot.unanswered.watch import Asked
 from handlers import form_flow as flow
 from handlers.answers import answer_reply
 
@@ -61,4 +62,5 @@ def answer_aside(ctx: Context, form: Form, fs: FormProgress) -> list[Reply] | No
     topic = ctx.deps.knowledge.get(match.topic_id) if match.decision == "answer" and match.topic_id else None
     if topic is None:
         return None  # no clear answer: the field's own check decides (a name refuses "?")
+    ctx.asked = Asked(text, "answer", match.score, match.ranked[:3])  # a question answered: counted
     return [answer_reply(ctx, topic), flow.ask(ctx, form, fs, note=ctx.label("form_continue"))]

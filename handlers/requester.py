@@ -71,6 +71,8 @@ async def forget(ctx: Context) -> list[Reply]:
 async def on_forget_button(ctx: Context) -> list[Reply]:
     if ctx.payload_arg != "yes":
         return [ctx.say("forget", step="cancelled", count=0)]
+    if ctx.deps.unanswered is not None:  # what they asked that the bot could not answer
+        await ctx.deps.unanswered.erase_person(ctx.msg.channel, ctx.msg.user_id)
     count = await ctx.deps.requests.forget(ctx.msg.channel, ctx.msg.user_id)
     ctx.state = Conversation()  # the conversation row is deleted too: keep it so
     ctx.forgotten = True

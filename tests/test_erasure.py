@@ -1,7 +1,7 @@
 """Erasure leaves nothing behind: /forget and the purge, scanned at the level of bytes.
 
 Known values go in through the real core (form answers, a photo, a refused staff command, an
-answer back to staff); after the erasure none of them is in any file of the database (the main
+answer back to staff, a question the bot could not answer); after the erasure none of them is in any file of the database (the main
 file, -wal and -shm, while the bot still runs) nor in the attachments folder.
 """
 from __future__ import annotations
@@ -14,11 +14,12 @@ from bot.app import open_app
 from bot.channels.attachments import Attachments
 from bot.config import Config
 from bot.messages import Incoming, Photo
+from bot.requests.housekeeping import Housekeeping
 from shared import answering_for
 
 REF = re.compile(r"\b[A-Z]-\d{4}-\d{4}\b")
 MARKERS = ["MARKERTOWN", "marker-xyz@example.jp", "MARKERTEXT", "MARKERPHOTO", "MARKERBACK", "MARKERSTAFF",
-           "山田マーカー", "console:7"]
+           "山田マーカー", "console:7", "MARKERASK"]
 
 
 def scan(config: Config) -> list[str]:
@@ -50,6 +51,8 @@ def run(config: Config, erase: str) -> tuple[list[str], list[str]]:
                 return "\n".join(r.text for r in replies)
 
             await send("7", "/lang ja")
+            await send("7", "MARKERASK の駐車場はありますか")  # unanswered: kept in the unanswered log
+            await send("7", "事務所に駐車場はありますか")  # their pending question is this one now
             await send("7", "/dorandoran")
             for text in ["MARKERTOWN町", "企画課", "山田マーカー", "marker-xyz@example.jp"]:
                 await send("7", text)
@@ -81,7 +84,10 @@ def run(config: Config, erase: str) -> tuple[list[str], list[str]]:
             else:
                 await send("1", f"/close {ref}")
                 app.core.deps.requests.clock = lambda: 10**10  # long after the retention period
-                assert await app.core.deps.requests.purge(config.privacy.retention_days) == 1
+                later = lambda: 10**10  # noqa: E731
+                swept = await Housekeeping(app.requests, app.store, config.privacy.retention_days, 3600,
+                                           clock=later, unanswered=app.unanswered).run_once()
+                assert (swept.purged, swept.unanswered) == (1, 2)  # the request, and both questions
                 await core.handle(Incoming("console", "7", "7", text="/forget"))  # its conversation too
                 await core.handle(Incoming("console", "7", "7", payload="forget:yes"))
             await core.drain()

@@ -190,7 +190,7 @@ def test_with_line_enabled_a_missing_secret_exits_2_naming_the_key_and_the_fix(t
 
 
 def test_with_no_channel_enabled_it_exits_2_and_says_what_to_set(tmp_path: Path) -> None:
-    config = write_config(tmp_path, enabled="false")
+    config = write_config(tmp_path, {"web": {"enabled": "false"}}, enabled="false")
 
     async def main() -> tuple[int, str]:
         proc = await run_cli(config, bot_env())
@@ -240,7 +240,7 @@ def test_one_process_serves_line_and_telegram_and_stops_on_sigterm(tmp_path: Pat
 
     code, err, health = asyncio.run(main())
     assert code == 0, err
-    assert sorted(health["channels"]) == ["line", "telegram"]
+    assert sorted(health["channels"]) == ["line", "telegram", "web"]  # the staff console is on by default
     assert "stopping" in err and "Traceback" not in err
     assert not (tmp_path / "db.sqlite3-wal").exists()  # the store was closed cleanly
 

@@ -44,11 +44,10 @@ def test_the_dashboard_counts_what_happened_this_week(tmp_path: Path) -> None:
         await staff.post(f"/staff/r/{first}/act", {"do": "claim"})
         await staff.post(f"/staff/r/{first}/act", {"do": "reply", "text": "Yes, any weekday."})
         await staff.post(f"/staff/r/{first}/act", {"do": "close"})
-        asker = user(7803, "Min", "ko")
-        for text in ["출장 강좌를 신청하고 싶어요", "사무소 와이파이 비밀번호가 뭐예요?"]:
+        for uid, text in [(7803, "JET 프로그램이 뭐예요?"), (7804, "사무소 와이파이 비밀번호가 뭐예요?")]:
             mark = console.telegram.mark()
-            await console.telegram.send_text(asker, text)
-            await console.telegram.next_to(7803, after=mark)
+            await console.telegram.send_text(user(uid, "Min", "ko"), text)
+            await console.telegram.next_to(uid, after=mark)
         await console.bot.service.app.core.drain()
         status, page = await staff.get("/staff/dashboard?weeks=4")
         assert status == 200 and page.count("<svg") == 4
@@ -56,10 +55,10 @@ def test_the_dashboard_counts_what_happened_this_week(tmp_path: Path) -> None:
             unescape(re.sub("<[^>]+>", "", m)).strip()
             for m in re.findall(r"<tr><td>.*?</tr>", page, flags=re.S)
         }
-        question_title = "Question to staff"
+        question_title = "Question for the staff"
         assert any(r.endswith("2") for r in rows if "/" in r[:5]), rows  # this week: two requests
         assert f"{question_title}: 2" in unescape(page)  # the bar's hover text
-        assert any(r.startswith("한국어") and r.replace(" ", "").startswith("한국어11") for r in rows), rows
+        assert any(r.startswith("한국어") and r.replace(" ", "").startswith("한국어11") for r in rows), " | ".join(sorted(rows))
         # one of two open requests is closed: one open, no staff reply yet
         assert any(r.startswith("0–1 d") and r.endswith("11") for r in rows), rows
         status, page = await staff.get("/staff/dashboard?weeks=<script>")
@@ -88,7 +87,7 @@ def test_what_the_bot_could_not_answer_is_listed_and_becomes_toml_or_a_request(t
         status, lines_page = await staff.get(f"/staff/unanswered/{key}?topic=seoul.office")
         assert status == 200 and "knowledge/topics/seoul.office.toml" in lines_page
         lines = unescape(re.search(r'<pre class="pre toml">(.*?)</pre>', lines_page, flags=re.S).group(1))
-        tomllib.loads(lines)  # what staff paste is valid TOML
+        tomllib.loads("questions = [\n" + lines + "]")  # pasted inside the array, it is valid TOML
         assert "wifi" in lines
         assert (await staff.get(f"/staff/unanswered/{key}?topic=no.such.topic"))[0] == 404
         entry = re.search(r'action="/staff/unanswered/(\d+)/ask"', page.split(f'id="g{key}"')[1]).group(1)

@@ -1,4 +1,4 @@
-"""The `madoguchi` command: shell, run, ask, kb check|show, eval, requests …"""
+"""The `madoguchi` command: shell, run, ask, kb check|show, eval, requests …, staff …, report …"""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.answering.evaluate import EvalFileError, format_report, read_questions,
 from bot.answering.knowledge import KnowledgeError
 from bot.answering.matcher import Matcher
 from bot.app import load_checked_forms, load_checked_knowledge, open_app
+from bot.cli import report as cli_report
 from bot.cli import requests as cli_requests
 from bot.cli import staff as cli_staff
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_requests.add_parser(sub, common)
     cli_staff.add_parser(sub, common)
+    cli_report.add_parser(sub, common)
     return parser
 
 

@@ -16,6 +16,7 @@ from bot.requests.export import export_csv
 from bot.requests.queue import RequestQueue
 from bot.requests.records import STATUSES, Request, format_value, normalize_ref
 from bot.storage.store import Store
+from bot.unanswered.log import UnansweredLog
 
 
 def _run(args: argparse.Namespace, work: Callable[[RequestQueue, Config], Awaitable[int]]) -> int:
@@ -81,9 +82,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
     async def work(queue: RequestQueue, config: Config) -> int:
         days = config.privacy.retention_days
         count = await queue.purge(days)
+        log = UnansweredLog(queue.store, config.zone, days)
+        entries = await log.purge_expired()
         print(
-            f"erased the personal fields of {count} request(s) closed more than {days} days ago "
-            "([privacy] retention_days)"
+            f"erased the personal fields of {count} request(s) closed more than {days} days ago, and "
+            f"{entries} unanswered question(s) older than that ([privacy] retention_days)"
         )
         return 0
 

@@ -17,6 +17,8 @@ from bot.rendering.renderer import Renderer
 from bot.requests.queue import RequestQueue
 from bot.staff.directory import StaffDirectory
 from bot.storage.store import Store
+from bot.unanswered.log import UnansweredLog
+from bot.unanswered.watch import Asked
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Deps:
     requests: RequestQueue
     staff: StaffDirectory
     clock: Callable[[], float] = time.time  # tests pass a fixed clock through open_app
+    # what the bot could not answer; None where nothing is recorded (deps built by hand in tests)
+    unanswered: UnansweredLog | None = None
 
 
 @dataclass
@@ -47,6 +51,7 @@ class Context:
     forgotten: bool = False  # /forget erased this conversation: Core must not write it back
     fetch_photo: FetchPhoto | None = None  # the channel's way to save a copy of the message's photo
     staff: bool = False  # the sender may work the queue (StaffDirectory, asked by Core.handle)
+    asked: Asked | None = None  # a knowledge question and its decision: Core counts it (bot/unanswered/watch.py)
 
     def render(self, name: str, **values: Any) -> str:
         return self.deps.renderer.render(self.lang, name, **values)

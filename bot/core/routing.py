@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Suggestion
 from bot.core.context import Context, Deps, FetchPhoto, Handler, Menu, Route
 from bot.core.language import choose_language
 from bot.messages import ConversationKey, Incoming, Reply
+from bot.unanswered import watch
+from bot.unanswered.log import UnansweredLog
 
 log = logging.getLogger(__name__)
 
 
-HINTS = ("seen_lang", "pending_question")  # conversation values whose loss costs nothing but a guess
+# conversation values whose loss costs nothing but a guess (or one entry of the unanswered log)
+HINTS = ("seen_lang", "pending_question", "suggestion")
 
 
 def _only_hints_changed(before: str, after: Conversation) -> bool:
@@ -51,10 +54,15 @@ class Core:
         self._saving: dict[ConversationKey, asyncio.Task[None]] = {}
         # the state each of those saves writes, as JSON: what the conversation's next message reads
         self._unsaved: dict[ConversationKey, str] = {}
+        self._recording: dict[ConversationKey, asyncio.Task[None]] = {}
 
     async def handle(self, msg: Incoming, fetch: FetchPhoto | None = None) -> list[Reply]:
         """fetch: how the channel saves a copy of the photo the message carries, if a form wants it."""
         store = self.deps.store
+        earlier = [t for t in (self._saving.get(msg.key), self._recording.get(msg.key)) if t is not None]
+        if earlier and (msg.payload or "").startswith("forget:"):
+            # an erasure: what is still being written of theirs lands first, then is erased with the rest
+            await asyncio.gather(*earlier, return_exceptions=True)
         hints = self._unsaved.get(msg.key)
         if hints is not None:
             # its last hints are still being saved on the side: they are the newest state. Not waited
@@ -63,11 +71,13 @@ class Core:
         else:
             state = await store.load_conversation(msg.key)
         before = state.to_json()
+        shown, state.suggestion = state.suggestion, None  # this message settles a "did you mean"
         lang = choose_language(state, msg, self.deps.config.default_language)
         staff = await self.deps.staff.is_staff(msg.channel, msg.user_id)
         ctx = Context(self.deps, msg, state, lang, fetch_photo=fetch, staff=staff)
         handler = self._route(ctx)
         replies = await handler(ctx)
+        self._note_questions(ctx, shown)
         if ctx.forgotten:
             self._unsaved.pop(msg.key, None)
         elif ctx.state.to_json() != before:
@@ -97,10 +107,49 @@ class Core:
 
         task.add_done_callback(done)
 
+    def _note_questions(self, ctx: Context, shown: Suggestion | None) -> None:
+        """Count the knowledge questions this message settled and keep the unanswered ones."""
+        log_ = self.deps.unanswered
+        if log_ is None or ctx.forgotten:  # /forget: nothing more of theirs is kept
+            return
+        outcomes = [watch.settle(shown, ctx.msg)] if shown is not None else []
+        if ctx.asked is not None:
+            settled = watch.outcome(ctx.asked, ctx.lang)
+            outcomes += [settled] if settled is not None else []
+            ctx.state.suggestion = watch.suggestion(ctx.asked, ctx.lang)
+        if outcomes:
+            self._record_later(log_, ctx.msg, outcomes)
+
+    def _record_later(self, log_: UnansweredLog, msg: Incoming, outcomes: list[watch.Outcome]) -> None:
+        """Like the hints: a locked database or a full disk costs an entry, never the answer."""
+
+        async def record() -> None:
+            try:
+                for o in outcomes:
+                    await log_.count_question(o.lang, o.answered)
+                    if o.kind is not None:
+                        await log_.record(
+                            channel=msg.channel,
+                            chat_id=msg.chat_id,
+                            user_id=msg.user_id,
+                            lang=o.lang,
+                            kind=o.kind,
+                            text=o.text,
+                            topics=o.topics,
+                        )
+            except Exception as exc:  # noqa: BLE001 - a count or an entry lost; the answer went out
+                log.warning("unanswered log of %s message %s not written: %s", msg.channel, msg.log_id or "-", exc)
+
+        task = asyncio.get_running_loop().create_task(record())
+        self._recording[msg.key] = task  # kept until done, so it is not collected mid-write
+        task.add_done_callback(
+            lambda done: self._recording.pop(msg.key, None) if self._recording.get(msg.key) is done else None
+        )
+
     async def drain(self) -> None:
-        """Wait for the saves made on the side (at shutdown, before the store closes; tests)."""
-        while self._saving:
-            await asyncio.gather(*self._saving.values(), return_exceptions=True)
+        """Wait for the writes made on the side (at shutdown, before the store closes; tests)."""
+        while self._saving or self._recording:
+            await asyncio.gather(*self._saving.values(), *self._recording.values(), return_exceptions=True)
 
     async def language_of(self, msg: Incoming) -> str:
         """The language to tell this sender something in, without handling their message."""

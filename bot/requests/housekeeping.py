@@ -1,4 +1,5 @@
-"""The daily chores of `madoguchi run`: the retention purge, and photos no request or form holds.
+"""The daily chores of `madoguchi run`: the retention purge (requests and the unanswered log), and
+photos no request or form holds.
 
 A photo is saved while someone fills a form; when the form is abandoned it expires, but the file
 would stay on disk for ever. So once a day the files that no request and no conversation names,
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from bot.requests.queue import RequestQueue
 from bot.storage.store import Store
+from bot.unanswered.log import UnansweredLog
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ DAY_SECONDS = 86400.0
 class Swept:
     purged: int  # requests whose personal fields were erased
     photos: int  # photo files deleted
+    unanswered: int = 0  # entries of the unanswered log older than the retention period, deleted
 
 
 async def sweep_photos(store: Store, folder: Path, older_than_seconds: float, now: float) -> int:
@@ -63,8 +66,10 @@ class Housekeeping:
         photo_age_seconds: float,
         every_seconds: float = DAY_SECONDS,
         clock: Callable[[], float] = time.time,
+        unanswered: UnansweredLog | None = None,
     ) -> None:
         self.queue = queue
+        self.unanswered = unanswered
         self.store = store
         self.retention_days = retention_days
         self.photo_age_seconds = photo_age_seconds
@@ -75,12 +80,20 @@ class Housekeeping:
 
     async def run_once(self) -> Swept:
         purged = await self.queue.purge(self.retention_days)
+        entries = 0
+        if self.unanswered is not None:  # what people typed, kept no longer than their requests
+            entries = await self.unanswered.purge(self.clock() - self.retention_days * DAY_SECONDS)
         photos = 0
         if self.queue.attachments is not None:
             photos = await sweep_photos(self.store, self.queue.attachments, self.photo_age_seconds, self.clock())
-        if purged or photos:
-            log.info("housekeeping: %d request(s) purged, %d photo(s) deleted", purged, photos)
-        return Swept(purged, photos)
+        if purged or photos or entries:
+            log.info(
+                "housekeeping: %d request(s) purged, %d photo(s) deleted, %d unanswered question(s) deleted",
+                purged,
+                photos,
+                entries,
+            )
+        return Swept(purged, photos, entries)
 
     async def _loop(self) -> None:
         while True:

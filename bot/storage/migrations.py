@@ -135,9 +135,41 @@ MIGRATIONS.append(
             at REAL NOT NULL
         );
         CREATE INDEX login_failures_key ON login_failures(key, at);
-        -- the console's queue page, by status oldest first, and its poll for "has anything changed"
-        CREATE INDEX requests_status_created ON requests(status, created_at);
-        CREATE INDEX requests_updated ON requests(updated_at);
+        """,
+    )
+)
+
+MIGRATIONS.append(
+    (
+        7,
+        """
+        -- what the bot could not answer (bot/unanswered/log.py), kept for the staff console
+        CREATE TABLE unanswered (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            lang TEXT NOT NULL,
+            kind TEXT NOT NULL,                   -- none, ignored_suggestion, low_confidence
+            text TEXT NOT NULL,                   -- what they asked, cut to 500 characters
+            topics TEXT NOT NULL DEFAULT '[]',    -- JSON [[topic_id, score], ...], the best 3
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,                -- where a staff answer goes, and what /forget erases
+            user_id TEXT NOT NULL DEFAULT ''      -- who asked: /forget erases by person, a request names them
+        );
+        CREATE INDEX unanswered_at ON unanswered(at);
+        CREATE INDEX unanswered_person ON unanswered(channel, user_id);
+        -- every knowledge question counted, answered or not, per office week (its Monday) and language
+        CREATE TABLE question_counts (
+            week TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            answered INTEGER NOT NULL DEFAULT 0,
+            unanswered INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (week, lang)
+        );
+        -- the console: the queue by status oldest first, its poll for "has anything changed", the
+        -- dashboard's weeks (IF NOT EXISTS: an early copy of migration 6 created the first two)
+        CREATE INDEX IF NOT EXISTS requests_status_created ON requests(status, created_at);
+        CREATE INDEX IF NOT EXISTS requests_updated ON requests(updated_at);
+        CREATE INDEX IF NOT EXISTS requests_created ON requests(created_at);
         """,
     )
 )

@@ -13,11 +13,13 @@ from bot.channels.web.pages.common import html, redirect
 from bot.channels.web.templating import LABELS
 from bot.config import LANGUAGES
 from bot.requests.stats import DAY
+from bot.unanswered.log import EntryNotFound
 
 PERIODS = (1, 4, 12, 52)  # weeks
 LANGUAGE_NAMES = {"ja": "日本語", "ko": "한국어", "en": "English"}
 SERIES_CSS = {"ja": "s1", "ko": "s2", "en": "s3"}
 MAX_GROUPS = 200
+QUESTION_FORM = "question"  # the bot's own "ask staff" form: what a sent question becomes
 
 
 def _period(desk: Desk, asked: str) -> tuple[int, float]:
@@ -98,5 +100,10 @@ async def send_to_staff(desk: Desk, request: web.Request, visit: Visit) -> web.S
     entry = request.match_info["entry"]
     if not (entry.isascii() and entry.isdigit() and len(entry) < 13):
         raise web.HTTPNotFound()
-    ref = await desk.app.unanswered.send_to_staff(int(entry), desk.app.requests)
+    try:
+        ref = await desk.app.unanswered.send_to_staff(
+            int(entry), desk.app.requests, desk.forms[QUESTION_FORM], actor=visit.session.account.actor
+        )
+    except EntryNotFound:
+        raise web.HTTPNotFound() from None
     return redirect(f"{PREFIX}/r/{ref}")

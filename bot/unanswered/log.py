@@ -1,0 +1,371 @@
+"""What the bot could not answer: recorded beside the answer, grouped for the staff console.
+
+Three kinds of entry (KINDS):
+- none: the bot said it does not have that information, or said that the sources do not state
+  what was asked of a topic ("partial": the asked detail is missing all the same);
+- ignored_suggestion: a "did you mean" the person did not take (they wrote something else next,
+  or pressed "none of these");
+- low_confidence: a "did you mean" the person did take, so they got an answer the matcher was not
+  confident of (its score was under [matching] answer_threshold, the matcher's own bar for
+  answering). The topic they chose comes first in `topics`: it is the one the question should
+  have found by itself.
+
+Every knowledge question is also counted, answered or not, per office week and language
+(question_counts): numbers only, nothing personal, so they outlive the entries.
+
+Similar entries are grouped (SIMILAR): same language, and the rapidfuzz similarity of their
+terms (the matcher's own normalisation: Latin words, CJK and Hangul bigrams with particles off).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from rapidfuzz import fuzz
+
+from bot.answering.text import STOP_GRAMS, grams
+from bot.forms.model import Form
+from bot.messages import ConversationKey
+from bot.office_time import OfficeZone
+from bot.requests.queue import RequestQueue
+from bot.storage.store import Store
+
+KINDS = ("none", "ignored_suggestion", "low_confidence")
+MAX_TEXT = 500  # characters kept of a question: enough to read it, bounded whatever was sent
+MAX_TOPICS = 3
+DAY_SECONDS = 86400.0
+# Two questions are "similar" at this score or above (0..100): the mean of rapidfuzz's
+# token_set_ratio and token_sort_ratio over their terms (similarity()). Measured on paraphrases
+# in ja, ko and en (tests/test_unanswered.py, test_grouping_cutoff): paraphrases of one question
+# scored 73-95, different questions 21-62. Set ratio alone calls "how long is the lecture" and
+# "how much is the lecture" alike (86: one's terms nearly contain the other's), sort ratio alone
+# splits 費用を教えて from いくら (59); their mean keeps the two sides apart, and 70 sits between.
+SIMILAR = 70.0
+
+Topics = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    id: int
+    at: float
+    lang: str
+    kind: str
+    text: str
+    topics: Topics
+    channel: str
+    chat_id: str
+    user_id: str = ""  # who asked (a private chat's id is its user's): the request send_to_staff files names them
+
+
+@dataclass(frozen=True)
+class UnansweredGroup:
+    key: str  # str(id) of the oldest member: stays while the group keeps that member
+    lang: str
+    members: tuple[Unanswered, ...]  # newest first
+    kinds: dict[str, int]
+    topics: Topics  # candidate topics across members, best first (each at its highest score), at most 3
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+    @property
+    def first_at(self) -> float:
+        return min(m.at for m in self.members)
+
+    @property
+    def last_at(self) -> float:
+        return max(m.at for m in self.members)
+
+    @property
+    def text(self) -> str:
+        return self.members[0].text
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    week: str  # the office week's Monday, YYYY-MM-DD
+    lang: str
+    answered: int
+    unanswered: int
+
+
+class EntryNotFound(LookupError):
+    """send_to_staff: no such entry (erased, purged, or never there)."""
+
+
+def terms(text: str) -> str:
+    """What similarity compares: the matcher's terms, without question scaffolding, sorted."""
+    return " ".join(sorted({g for g in grams(text) if g not in STOP_GRAMS}))
+
+
+def similarity(a: str, b: str) -> float:
+    """0..100 between two texts' terms (see SIMILAR)."""
+    ta, tb = terms(a), terms(b)
+    if not ta or not tb:
+        return 100.0 if ta == tb and a.strip().lower() == b.strip().lower() else 0.0
+    return (fuzz.token_set_ratio(ta, tb) + fuzz.token_sort_ratio(ta, tb)) / 2
+
+
+def _bounded(text: str) -> str:
+    return text.strip()[:MAX_TEXT]
+
+
+def _topics_json(topics: Sequence[tuple[str, float]]) -> str:
+    return json.dumps([[t, round(float(s), 4)] for t, s in list(topics)[:MAX_TOPICS]], ensure_ascii=False)
+
+
+def _topics_of(raw: str) -> Topics:
+    try:
+        data = json.loads(raw)
+        return tuple((str(t), float(s)) for t, s in data)
+    except (ValueError, TypeError):
+        return ()  # a damaged row still shows its text
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string on one line: whitespace runs become one space, control characters go."""
+    flat = " ".join(text.split())
+    flat = "".join(ch for ch in flat if unicodedata.category(ch) != "Cc")
+    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class UnansweredLog:
+    def __init__(
+        self, store: Store, zone: OfficeZone, retention_days: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.zone = zone  # weeks are the office's weeks
+        self.retention_days = retention_days  # [privacy] retention_days: entries carry what people typed
+        self.clock = clock
+
+    # -- writing (Core calls these on the side, never before the reply) --------------------------
+
+    async def record(
+        self,
+        *,
+        channel: str,
+        chat_id: str,
+        lang: str,
+        kind: str,
+        text: str,
+        topics: Sequence[tuple[str, float]],
+        user_id: str = "",
+    ) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; one of {KINDS}")
+        async with self.store.write_lock:
+            await self.store.db.execute(
+                "INSERT INTO unanswered(at, lang, kind, text, topics, channel, chat_id, user_id) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (self.clock(), lang, kind, _bounded(text), _topics_json(topics), channel, chat_id, user_id or chat_id),
+            )
+
+    def week_of(self, at: float) -> str:
+        day = self.zone.today(at)
+        return (day - timedelta(days=day.weekday())).isoformat()
+
+    async def count_question(self, lang: str, answered: bool) -> None:
+        column = "answered" if answered else "unanswered"  # one of two names, never user input
+        async with self.store.write_lock:
+            await self.store.db.execute(
+                f"INSERT INTO question_counts(week, lang, {column}) VALUES (?,?,1) "
+                f"ON CONFLICT(week, lang) DO UPDATE SET {column} = {column} + 1",
+                (self.week_of(self.clock()), lang),
+            )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def entries(self, since: float | None = None, lang: str | None = None) -> list[Unanswered]:
+        """Oldest first."""
+        where: list[str] = []
+        params: list[object] = []
+        if since is not None:
+            where.append("at >= ?")
+            params.append(since)
+        if lang is not None:
+            where.append("lang = ?")
+            params.append(lang)
+        sql = "SELECT id, at, lang, kind, text, topics, channel, chat_id, user_id FROM unanswered"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self.store.db.execute_fetchall(sql + " ORDER BY at, id", params)
+        return [
+            Unanswered(
+                int(r[0]),
+                float(r[1]),
+                str(r[2]),
+                str(r[3]),
+                str(r[4]),
+                _topics_of(str(r[5])),
+                str(r[6]),
+                str(r[7]),
+                str(r[8]),
+            )
+            for r in rows
+        ]
+
+    async def entry(self, entry_id: int) -> Unanswered | None:
+        rows = await self.store.db.execute_fetchall(
+            "SELECT id, at, lang, kind, text, topics, channel, chat_id, user_id FROM unanswered WHERE id=?",
+            (entry_id,),
+        )
+        if not rows:
+            return None
+        r = list(rows)[0]
+        return Unanswered(
+            int(r[0]),
+            float(r[1]),
+            str(r[2]),
+            str(r[3]),
+            str(r[4]),
+            _topics_of(str(r[5])),
+            str(r[6]),
+            str(r[7]),
+            str(r[8]),
+        )
+
+    async def groups(self, since: float | None = None, lang: str | None = None) -> list[UnansweredGroup]:
+        """Similar entries together, biggest group first (then the most recent)."""
+        found = group_entries(await self.entries(since, lang))
+        return sorted(found, key=lambda g: (-g.count, -g.last_at))
+
+    async def group(self, key: str) -> UnansweredGroup | None:
+        """The group holding entry `key` (its oldest member when listed), grouped over all entries."""
+        if not key.isascii() or not key.isdigit() or len(key) > 18:
+            return None
+        wanted = int(key)
+        first = await self.entry(wanted)
+        if first is None:
+            return None
+        for g in group_entries(await self.entries(lang=first.lang)):
+            if any(m.id == wanted for m in g.members):
+                return g
+        return None
+
+    async def weeks(self, since: float | None = None) -> list[WeekCount]:
+        """Oldest week first, languages in name order."""
+        sql = "SELECT week, lang, answered, unanswered FROM question_counts"
+        params: list[object] = []
+        if since is not None:  # the week holding `since` counts in full
+            sql += " WHERE week >= ?"
+            params.append(self.week_of(since))
+        rows = await self.store.db.execute_fetchall(sql + " ORDER BY week, lang", params)
+        return [WeekCount(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    # -- what staff do with a group -------------------------------------------------------------
+
+    def suggestion_toml(self, group: UnansweredGroup, topic_id: str) -> str:
+        """Lines to paste into knowledge/topics/<topic_id>.toml, inside `questions = [` of the
+        group's language table: its distinct texts as sample questions (newest first, at most 3).
+
+        TOML cannot add to an array from elsewhere in the file, so these are array items, each
+        on its own line with a trailing comma, under a comment saying where they go."""
+        seen: list[str] = []
+        for member in group.members:
+            item = toml_string(member.text)
+            if item != '""' and item not in seen:
+                seen.append(item)
+            if len(seen) == MAX_TOPICS:
+                break
+        lines = [
+            f"  # paste into knowledge/topics/{topic_id}.toml under [{group.lang}], inside questions = [ ... ],"
+            " then run madoguchi kb check",
+            f"  # asked {group.count} time(s) ({', '.join(f'{k} {n}' for k, n in sorted(group.kinds.items()))})",
+            *(f"  {item}," for item in seen),
+        ]
+        return "\n".join(lines) + "\n"
+
+    async def send_to_staff(self, entry_id: int, requests: RequestQueue, form: Form, actor: str = "system") -> str:
+        """File the entry as a question request for the person who asked (the kind, prefix and
+        question field of the bot's own "ask staff" form, `form`), addressed to their chat so a
+        staff reply reaches them through the outbox. Returns the reference; sending the same
+        entry again returns the same one (the submission token is the entry's)."""
+        entry = await self.entry(entry_id)
+        if entry is None:
+            raise EntryNotFound(str(entry_id))
+        field = next((f for f in form.fields if f.prefill == "pending_question"), None)
+        name = field.name if field is not None else "question"
+        submitted = await requests.submit(
+            token=f"unanswered-{entry.id}",
+            kind=form.kind,
+            prefix=form.prefix,
+            answers={name: entry.text},
+            requester=ConversationKey(entry.channel, entry.chat_id, entry.user_id or entry.chat_id),
+            lang=entry.lang,
+        )
+        if submitted.created:
+            await requests.note(submitted.ref, actor, f"filed from the unanswered questions (entry {entry.id})")
+        return submitted.ref
+
+    # -- erasure --------------------------------------------------------------------------------
+
+    async def erase_person(self, channel: str, chat_id: str) -> int:
+        """Delete what this person asked (by the chat, and by them as the asker in any chat)."""
+        async with self.store.write_lock:
+            cur = await self.store.db.execute(
+                "DELETE FROM unanswered WHERE channel=? AND (chat_id=? OR user_id=?)", (channel, chat_id, chat_id)
+            )
+            count = cur.rowcount
+        if count:
+            await self.store.checkpoint()  # the erased text leaves the -wal file too
+        return count
+
+    async def purge(self, older_than: float) -> int:
+        """Delete entries recorded before this time (the counts stay: they hold nothing personal)."""
+        async with self.store.write_lock:
+            cur = await self.store.db.execute("DELETE FROM unanswered WHERE at < ?", (older_than,))
+            count = cur.rowcount
+        if count:
+            await self.store.checkpoint()
+        return count
+
+    async def purge_expired(self) -> int:
+        """The retention purge: entries older than [privacy] retention_days."""
+        return await self.purge(self.clock() - self.retention_days * DAY_SECONDS)
+
+
+def group_entries(entries: Sequence[Unanswered]) -> list[UnansweredGroup]:
+    """Greedy grouping per language: the most frequent text (then the oldest) seeds a group and
+    takes every ungrouped text at least SIMILAR to it; then the next ungrouped text seeds one."""
+    out: list[UnansweredGroup] = []
+    by_lang: dict[str, list[Unanswered]] = {}
+    for e in entries:
+        by_lang.setdefault(e.lang, []).append(e)
+    for lang, items in by_lang.items():
+        # identical texts (after the matcher's normalisation) are one candidate, counted
+        same: dict[str, list[Unanswered]] = {}
+        for e in items:
+            same.setdefault(terms(e.text) or e.text.strip().lower(), []).append(e)
+        order = sorted(same.values(), key=lambda es: (-len(es), min(x.id for x in es)))
+        taken = [False] * len(order)
+        for i, seed in enumerate(order):
+            if taken[i]:
+                continue
+            taken[i] = True
+            members = list(seed)
+            for j in range(i + 1, len(order)):
+                if not taken[j] and similarity(seed[0].text, order[j][0].text) >= SIMILAR:
+                    taken[j] = True
+                    members += order[j]
+            out.append(_group(lang, members))
+    return out
+
+
+def _group(lang: str, members: list[Unanswered]) -> UnansweredGroup:
+    members.sort(key=lambda m: (m.at, m.id), reverse=True)
+    kinds: dict[str, int] = {}
+    best: dict[str, float] = {}
+    for m in members:
+        kinds[m.kind] = kinds.get(m.kind, 0) + 1
+        for topic, score in m.topics:
+            best[topic] = max(best.get(topic, 0.0), score)
+    top = tuple(sorted(best.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOPICS])
+    oldest = min(members, key=lambda m: (m.at, m.id))
+    return UnansweredGroup(str(oldest.id), lang, tuple(members), kinds, top)
