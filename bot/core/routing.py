@@ -86,13 +86,19 @@ class Core:
                 # disk must not stand between a person and an answer, so it is saved on the side
                 self._save_later(msg, ctx.state)
             else:
-                await store.save_conversation(msg.key, ctx.state)  # a form step: saved before the reply
+                # a form step: saved before the reply, and newer than any hints still being saved on
+                # the side (saves land in the order queued), so the next message loads it
+                self._unsaved.pop(msg.key, None)
+                await store.save_conversation(msg.key, ctx.state)
         return replies + ctx.extra
 
     def _save_later(self, msg: Incoming, state: Conversation) -> None:
+        # queued here, not in the task: a form step saved after this must land after it
+        saved = self.deps.store.queue_conversation(msg.key, state)
+
         async def save() -> None:
             try:
-                await self.deps.store.save_conversation(msg.key, state)
+                await saved
             except Exception as exc:  # noqa: BLE001 - a hint lost is only a hint; the answer went out
                 log.warning("conversation hints of %s message %s not saved: %s", msg.channel, msg.log_id or "-", exc)
 

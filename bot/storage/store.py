@@ -194,20 +194,25 @@ class Store:
         (bench/line_throughput.py). The saves gathered while the previous commit runs go out in
         the next one; each caller still hears back only after its own state is on disk.
         """
+        await self.queue_conversation(key, state)
+
+    def queue_conversation(self, key: ConversationKey, state: Conversation) -> asyncio.Future[None]:
+        """The save, queued now (so saves land in the order they are made); done once committed."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         self._saves[key] = state.to_json()  # the same conversation twice in one batch: the later wins
         self._saved.append(done)
         if self._flusher is None:
             self._flusher = loop.create_task(self._commit_saves())
-        await done
+        return done
 
     async def _commit_saves(self) -> None:
-        async with self.writing():  # while this waits, more saves join the batch
-            saves, waiters = self._saves, self._saved
-            self._saves, self._saved, self._flusher = {}, [], None
-            now = time.time()
-            try:
+        waiters: list[asyncio.Future[None]] = []
+        try:
+            async with self.writing():  # while this waits, more saves join the batch
+                saves, waiters = self._saves, self._saved
+                self._saves, self._saved, self._flusher = {}, [], None
+                now = time.time()
                 await self.db.execute("BEGIN IMMEDIATE")
                 try:
                     await self.db.executemany(
@@ -220,11 +225,16 @@ class Store:
                     await self.db.execute("ROLLBACK")
                     raise
                 await self.db.execute("COMMIT")
-            except BaseException as exc:  # noqa: BLE001 - every waiting caller hears of it
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(exc)
-                return
+        except BaseException as exc:  # noqa: BLE001 - every waiting caller hears of it
+            if not waiters:
+                # the write lock never came: the batch was not taken, so it fails here, and the
+                # next save starts a new flusher (else every later save waited forever)
+                waiters = self._saved
+                self._saves, self._saved, self._flusher = {}, [], None
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
