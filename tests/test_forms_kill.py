@@ -71,6 +71,14 @@ class Driver:
         self.reader.join()
         assert self.proc.returncode == 0, self.errors.read_text()
 
+    def wait_for_acks(self, count: int, timeout: float) -> None:
+        """Returns once `count` users were acknowledged, or the driver ended, or timeout passed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if sum(line.startswith("ACK ") for line in list(self.lines)) >= count:
+                return
+            time.sleep(0.002)
+
     def acks(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for line in self.lines:
@@ -142,7 +150,12 @@ def test_sigkill_while_50_users_fill_and_submit_forms(tmp_path: Path) -> None:
     for round_ in range(KILLS):
         driver = Driver(config, seed + round_)
         assert driver.ready.wait(60), driver.errors.read_text()
-        time.sleep(rng.uniform(0.02, 0.25))  # a random moment in the run
+        if round_ == 0:
+            # after a random number of acknowledgements: mid-run by construction, however fast the
+            # machine (a fixed delay missed the run where all 50 finished within it)
+            driver.wait_for_acks(rng.randint(1, USERS // 2), timeout=60)
+        else:
+            time.sleep(rng.uniform(0.02, 0.25))  # a random moment in the rest of the run
         mid_run_kills += driver.kill()
         for user, refs in driver.acks().items():
             acked.setdefault(user, set()).update(refs)

@@ -37,31 +37,40 @@ def _number(value: float) -> str:
 
 
 def bar_chart(
-    labels: Sequence[str], series: Sequence[Series], *, title: str, unit: str = "", stacked: bool = False
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    unit: str = "",
+    stacked: bool = False,
+    width: int = WIDTH,
 ) -> Markup:
-    """Bars per label: side by side, or stacked (then the totals set the axis)."""
+    """Bars per label: side by side, or stacked (then the totals set the axis).
+
+    width: of the drawing, in the page's pixels where it is shown at its size; a chart drawn wide
+    and shown in a narrow card shrinks its text with it, past reading."""
     count = max(1, len(labels))
     if stacked:
         tops = [sum(s.values[i] or 0 for s in series) for i in range(len(labels))]
     else:
         tops = [max((s.values[i] or 0 for s in series), default=0) for i in range(len(labels))]
     top = nice_ceiling(max(tops, default=0))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def y(value: float) -> float:
         return TOP + plot_h - value / top * plot_h
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart" viewBox="0 0 {width} {HEIGHT}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg">'
     ]
     for tick in (0.0, top / 2, top):
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{width - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
         parts.append(
             f'<text class="tick" x="{LEFT - 4}" y="{y(tick) + 4:.1f}" text-anchor="end">{_number(tick)}</text>'
         )
     group = plot_w / count
-    every = max(1, math.ceil(count / 12))  # at most 12 labels under the axis
+    every = max(1, math.ceil(count / max(2, width // 52)))  # labels under the axis that fit side by side
     for i, label in enumerate(labels):
         x0 = LEFT + i * group
         if stacked:
@@ -73,11 +82,11 @@ def bar_chart(
                     parts.append(_bar(x0 + group * 0.15, group * 0.7, top_y, bottom_y, s, label, stacked_value, unit))
                 base += stacked_value
         else:
-            width = group * 0.8 / max(1, len(series))
+            bar_w = group * 0.8 / max(1, len(series))
             for j, s in enumerate(series):
                 value = s.values[i]
-                if value:
-                    parts.append(_bar(x0 + group * 0.1 + j * width, width, y(value), y(0), s, label, value, unit))
+                if value is not None:  # a zero is a figure (a reply within the minute): a hairline
+                    parts.append(_bar(x0 + group * 0.1 + j * bar_w, bar_w, y(value), y(0), s, label, value, unit))
         if i % every == 0:
             parts.append(
                 f'<text class="label" x="{x0 + group / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" '

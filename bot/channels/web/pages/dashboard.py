@@ -16,6 +16,7 @@ from bot.requests.stats import DAY, open_ages, weekly
 
 PERIODS = (4, 12, 26, 52)  # weeks a dashboard may show
 LANGUAGE_NAMES = {"ja": "日本語", "ko": "한국어", "en": "English"}
+CARD_WIDTH = 360  # about a card's width in the three-column grid, so the charts' text shows at its size
 
 
 async def dashboard_page(desk: Desk, request: web.Request, visit: Visit) -> web.StreamResponse:
@@ -39,14 +40,14 @@ async def dashboard_page(desk: Desk, request: web.Request, visit: Visit) -> web.
     ]
     if any(others):
         per_kind.append(Series(t("dash_other_kind"), others, "s6"))
-    requests_chart = bar_chart(labels, per_kind, title=t("dash_requests"), stacked=True)
+    requests_chart = bar_chart(labels, per_kind, title=t("dash_requests"), stacked=True, width=CARD_WIDTH)
 
     hours = t("dash_hours")
     times = [
         Series(t("dash_first_reply"), [f.first_reply_hours for f in figures], "s1"),
         Series(t("dash_close"), [f.close_hours for f in figures], "s2"),
     ]
-    times_chart = bar_chart(labels, times, title=t("dash_times"), unit=hours)
+    times_chart = bar_chart(labels, times, title=t("dash_times"), unit=hours, width=CARD_WIDTH)
 
     ages = await open_ages(desk.app.store, now)
     age_labels = [
@@ -57,7 +58,7 @@ async def dashboard_page(desk: Desk, request: web.Request, visit: Visit) -> web.
         Series(t("dash_unreplied"), [b.unreplied for b in ages], "s5"),
         Series(t("dash_replied"), [b.count - b.unreplied for b in ages], "s3"),
     ]
-    ages_chart = bar_chart(age_labels, age_series, title=t("dash_ages"), stacked=True)
+    ages_chart = bar_chart(age_labels, age_series, title=t("dash_ages"), stacked=True, width=CARD_WIDTH)
 
     since = now - weeks * 7 * DAY
     counted = await desk.app.unanswered.weeks(since)
@@ -67,7 +68,9 @@ async def dashboard_page(desk: Desk, request: web.Request, visit: Visit) -> web.
         Series(t("dash_answered"), [answered[c] for c in LANGUAGES], "s3"),
         Series(t("dash_unanswered"), [unanswered[c] for c in LANGUAGES], "s5"),
     ]
-    questions_chart = bar_chart([LANGUAGE_NAMES[c] for c in LANGUAGES], questions, title=t("dash_questions"))
+    questions_chart = bar_chart(
+        [LANGUAGE_NAMES[c] for c in LANGUAGES], questions, title=t("dash_questions"), width=CARD_WIDTH
+    )
     shares = {
         c: round(100 * unanswered[c] / (answered[c] + unanswered[c])) if answered[c] + unanswered[c] else None
         for c in LANGUAGES
