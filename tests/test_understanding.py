@@ -77,3 +77,37 @@ def test_the_built_index_is_cached_and_rebuilt_when_the_knowledge_changes(tmp_pa
     cached.write_bytes(b"not a pickle")
     damaged = Matcher(kb, answer_config.matching, cache_dir=cache)  # a damaged cache is rebuilt
     assert damaged.rank("出前講座") == first.rank("出前講座")
+
+
+def test_every_aspect_asked_about_gets_a_reply_naming_it_in_each_language(answer_config) -> None:
+    """Each aspect's every word, asked about a topic the sources cover: a reply, never a crash. An
+    aspect added to aspects.toml without its name in labels_answering.toml raised KeyError here."""
+    import asyncio
+    import tomllib
+
+    from bot.answering.aspects import ASPECTS_FILE
+    from bot.app import open_app
+    from bot.messages import Incoming
+    from shared import answering_for
+
+    aspects = tomllib.loads(ASPECTS_FILE.read_text(encoding="utf-8"))
+    about = {"ja": "出前講座の", "ko": "출장 강좌 ", "en": "the outreach lecture "}
+
+    async def go() -> list[tuple[str, str, str]]:
+        silent = []
+        async with open_app(answer_config, answering=answering_for(answer_config)) as app:
+            for n, (name, entry) in enumerate(aspects.items()):
+                for lang, lead in about.items():
+                    user = f"asp-{n}-{lang}"
+                    await app.core.handle(Incoming("test", user, user, text=f"/lang {lang}"))
+                    for word in entry["words"]:
+                        replies = await app.core.handle(Incoming("test", user, user, text=f"{lead}{word}?"))
+                        if not replies or not all(r.text.strip() for r in replies):
+                            silent.append((name, lang, word))
+        return silent
+
+    assert asyncio.run(go()) == []
+    renderer_labels = tomllib.loads((REPO / "bot" / "rendering" / "templates" / "labels_answering.toml")
+                                    .read_text(encoding="utf-8"))
+    for lang in ("ja", "ko", "en"):
+        assert sorted(f"aspect_{a}" for a in aspects if f"aspect_{a}" not in renderer_labels[lang]) == [], lang
