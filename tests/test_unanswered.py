@@ -352,3 +352,23 @@ def test_report_prints_groups_and_weeks_as_text_and_json(queue_config: Config, q
     bad = subprocess.run(run + ["--since", "yesterday"], capture_output=True, text=True, timeout=120, env=env)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     assert sys.executable  # the report ran in its own process, as staff run it
+
+
+def test_sixty_people_asking_at_once_are_all_counted_and_kept_in_few_commits(answer_config: Config) -> None:
+    """The log is written in batches (bot/unanswered/writer.py): every question still counts once,
+    every entry is kept once with its own asker, and a batch is one transaction, not one a question."""
+    commits: list[str] = []
+
+    async def body(app: App) -> tuple[dict[str, tuple[int, int]], list[Unanswered], int]:
+        await app.store.db.set_trace_callback(lambda sql: commits.append(sql) if sql.startswith("COMMIT") else None)
+        askers = [(f"a{i}", CONFIDENT if i % 2 else NOT_IN_SOURCES) for i in range(60)]
+        await asyncio.gather(*(app.core.handle(Incoming("console", u, u, text=t)) for u, t in askers))
+        await app.core.drain()
+        await app.store.db.set_trace_callback(None)
+        return counts(await app.unanswered.weeks()), await app.unanswered.entries(), len(commits)
+
+    weekly, entries, n_commits = with_app(answer_config, body)
+    assert sum(a for a, _ in weekly.values()) == 30 and sum(u for _, u in weekly.values()) == 30, weekly
+    assert sorted(e.user_id for e in entries) == sorted(f"a{i}" for i in range(0, 60, 2))
+    assert all(e.text == NOT_IN_SOURCES and e.kind == "none" for e in entries)
+    assert n_commits < 20, n_commits  # conversation saves and log batches, never 60 log commits

@@ -14,7 +14,7 @@ from bot.core.context import Context, Deps, FetchPhoto, Handler, Menu, Route
 from bot.core.language import choose_language
 from bot.messages import ConversationKey, Incoming, Reply
 from bot.unanswered import watch
-from bot.unanswered.log import UnansweredLog
+from bot.unanswered.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +54,19 @@ class Core:
         self._saving: dict[ConversationKey, asyncio.Task[None]] = {}
         # the state each of those saves writes, as JSON: what the conversation's next message reads
         self._unsaved: dict[ConversationKey, str] = {}
-        self._recording: dict[ConversationKey, asyncio.Task[None]] = {}
+        # the unanswered log, written beside the answers in batches
+        self._writer = BatchWriter(deps.unanswered) if deps.unanswered is not None else None
 
     async def handle(self, msg: Incoming, fetch: FetchPhoto | None = None) -> list[Reply]:
         """fetch: how the channel saves a copy of the photo the message carries, if a form wants it."""
         store = self.deps.store
-        earlier = [t for t in (self._saving.get(msg.key), self._recording.get(msg.key)) if t is not None]
-        if earlier and (msg.payload or "").startswith("forget:"):
+        if (msg.payload or "").startswith("forget:"):
             # an erasure: what is still being written of theirs lands first, then is erased with the rest
-            await asyncio.gather(*earlier, return_exceptions=True)
+            saving = self._saving.get(msg.key)
+            if saving is not None:
+                await asyncio.gather(saving, return_exceptions=True)
+            if self._writer is not None:
+                await self._writer.idle()
         hints = self._unsaved.get(msg.key)
         if hints is not None:
             # its last hints are still being saved on the side: they are the newest state. Not waited
@@ -115,8 +119,7 @@ class Core:
 
     def _note_questions(self, ctx: Context, shown: Suggestion | None) -> None:
         """Count the knowledge questions this message settled and keep the unanswered ones."""
-        log_ = self.deps.unanswered
-        if log_ is None or ctx.forgotten:  # /forget: nothing more of theirs is kept
+        if self._writer is None or ctx.forgotten:  # /forget: nothing more of theirs is kept
             return
         outcomes = [watch.settle(shown, ctx.msg)] if shown is not None else []
         if ctx.asked is not None:
@@ -124,38 +127,14 @@ class Core:
             outcomes += [settled] if settled is not None else []
             ctx.state.suggestion = watch.suggestion(ctx.asked, ctx.lang)
         if outcomes:
-            self._record_later(log_, ctx.msg, outcomes)
-
-    def _record_later(self, log_: UnansweredLog, msg: Incoming, outcomes: list[watch.Outcome]) -> None:
-        """Like the hints: a locked database or a full disk costs an entry, never the answer."""
-
-        async def record() -> None:
-            try:
-                for o in outcomes:
-                    await log_.count_question(o.lang, o.answered)
-                    if o.kind is not None:
-                        await log_.record(
-                            channel=msg.channel,
-                            chat_id=msg.chat_id,
-                            user_id=msg.user_id,
-                            lang=o.lang,
-                            kind=o.kind,
-                            text=o.text,
-                            topics=o.topics,
-                        )
-            except Exception as exc:  # noqa: BLE001 - a count or an entry lost; the answer went out
-                log.warning("unanswered log of %s message %s not written: %s", msg.channel, msg.log_id or "-", exc)
-
-        task = asyncio.get_running_loop().create_task(record())
-        self._recording[msg.key] = task  # kept until done, so it is not collected mid-write
-        task.add_done_callback(
-            lambda done: self._recording.pop(msg.key, None) if self._recording.get(msg.key) is done else None
-        )
+            self._writer.add(ctx.msg, outcomes)
 
     async def drain(self) -> None:
         """Wait for the writes made on the side (at shutdown, before the store closes; tests)."""
-        while self._saving or self._recording:
-            await asyncio.gather(*self._saving.values(), *self._recording.values(), return_exceptions=True)
+        while self._saving or (self._writer is not None and self._writer.busy):
+            await asyncio.gather(*self._saving.values(), return_exceptions=True)
+            if self._writer is not None:
+                await self._writer.idle()
 
     async def language_of(self, msg: Incoming) -> str:
         """The language to tell this sender something in, without handling their message."""

@@ -51,6 +51,29 @@ Topics = tuple[tuple[str, float], ...]
 
 
 @dataclass(frozen=True)
+class Counted:
+    """One knowledge question, answered or not: a count, nothing personal."""
+
+    at: float
+    lang: str
+    answered: bool
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to keep: what was asked, by whom, and the topics the matcher found closest."""
+
+    at: float
+    channel: str
+    chat_id: str
+    user_id: str
+    lang: str
+    kind: str
+    text: str
+    topics: Sequence[tuple[str, float]]
+
+
+@dataclass(frozen=True)
 class Unanswered:
     id: int
     at: float
@@ -158,27 +181,52 @@ class UnansweredLog:
         topics: Sequence[tuple[str, float]],
         user_id: str = "",
     ) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}; one of {KINDS}")
-        async with self.store.write_lock:
-            await self.store.db.execute(
-                "INSERT INTO unanswered(at, lang, kind, text, topics, channel, chat_id, user_id) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                (self.clock(), lang, kind, _bounded(text), _topics_json(topics), channel, chat_id, user_id or chat_id),
-            )
+        entry = NewEntry(self.clock(), channel, chat_id, user_id or chat_id, lang, kind, text, tuple(topics))
+        await self.write([], [entry])
 
     def week_of(self, at: float) -> str:
         day = self.zone.today(at)
         return (day - timedelta(days=day.weekday())).isoformat()
 
     async def count_question(self, lang: str, answered: bool) -> None:
-        column = "answered" if answered else "unanswered"  # one of two names, never user input
-        async with self.store.write_lock:
-            await self.store.db.execute(
-                f"INSERT INTO question_counts(week, lang, {column}) VALUES (?,?,1) "
-                f"ON CONFLICT(week, lang) DO UPDATE SET {column} = {column} + 1",
-                (self.week_of(self.clock()), lang),
-            )
+        await self.write([Counted(self.clock(), lang, answered)], [])
+
+    async def write(self, counts: Sequence[Counted], entries: Sequence[NewEntry]) -> None:
+        """Questions counted and entries kept, in one transaction: one commit, one wait for the
+        disk, for all the messages of a batch (bot/unanswered/writer.py). One commit a question
+        cost as much as answering it (bench/line_throughput.py)."""
+        for e in entries:
+            if e.kind not in KINDS:
+                raise ValueError(f"unknown kind {e.kind!r}; one of {KINDS}")
+        tally: dict[tuple[str, str], list[int]] = {}
+        for c in counts:
+            tally.setdefault((self.week_of(c.at), c.lang), [0, 0])[0 if c.answered else 1] += 1
+        async with self.store.transaction() as db:
+            if tally:
+                await db.executemany(
+                    "INSERT INTO question_counts(week, lang, answered, unanswered) VALUES (?,?,?,?) "
+                    "ON CONFLICT(week, lang) DO UPDATE SET answered = answered + excluded.answered, "
+                    "unanswered = unanswered + excluded.unanswered",
+                    [(week, lang, n[0], n[1]) for (week, lang), n in tally.items()],
+                )
+            if entries:
+                await db.executemany(
+                    "INSERT INTO unanswered(at, lang, kind, text, topics, channel, chat_id, user_id) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        (
+                            e.at,
+                            e.lang,
+                            e.kind,
+                            _bounded(e.text),
+                            _topics_json(e.topics),
+                            e.channel,
+                            e.chat_id,
+                            e.user_id,
+                        )
+                        for e in entries
+                    ],
+                )
 
     # -- reading ------------------------------------------------------------------------------
 
