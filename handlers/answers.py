@@ -24,8 +24,15 @@ def popular_buttons(ctx: Context) -> list[Button]:
 
 def answer_reply(ctx: Context, topic: Topic) -> Reply:
     local = topic.local(ctx.lang)
-    text = ctx.render(
-        "answer", title=local.title, answer=local.answer, citation=ctx.deps.knowledge.citation(topic, ctx.lang)
+    text = ctx.deps.renderer.render_once(
+        ctx.lang,
+        "answer",
+        topic.id,
+        lambda: {
+            "title": local.title,
+            "answer": local.answer,
+            "citation": ctx.deps.knowledge.citation(topic, ctx.lang),
+        },
     )
     buttons = []
     if topic.request:

@@ -7,6 +7,7 @@ and channels send plain text (no parse mode), so `{{ 7*7 }}` or `<b>` in a messa
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,24 @@ class Renderer:
         self.env.filters["josa"] = korean.josa
         self.env.filters["particle"] = korean.particle
         self.labels = Labels(sorted(template_dir.glob("labels*.toml")))
+        self._templates: dict[tuple[str, str], jinja2.Template] = {}
+        # keyed by knowledge only (topic ids): bounded by the topics, and holds nothing personal
+        self._once: dict[tuple[str, str, str], str] = {}
 
     def render(self, lang: str, name: str, **values: Any) -> str:
-        template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
+        template = self._templates.get((lang, name))
+        if template is None:
+            template = self.env.select_template([f"{lang}/{name}.j2", f"{FALLBACK_LANGUAGE}/{name}.j2"])
+            self._templates[lang, name] = template
         return template.render(lang=lang, **values).strip()
+
+    def render_once(self, lang: str, name: str, key: str, values: Callable[[], dict[str, Any]]) -> str:
+        """A render that is the same every time for `key` (a topic's answer: the knowledge base's
+        text only, never a person's), made once; a tenth of answering a question went to it."""
+        done = self._once.get((lang, name, key))
+        if done is None:
+            done = self._once[lang, name, key] = self.render(lang, name, **values())
+        return done
 
     def label(self, lang: str, key: str, **values: Any) -> str:
         return self.labels.get(lang, key, **values)
