@@ -13,8 +13,8 @@ from bot.conversation import Conversation, Suggestion
 from bot.core.context import Context, Deps, FetchPhoto, Handler, Menu, Route
 from bot.core.language import choose_language
 from bot.messages import ConversationKey, Incoming, Reply
+from bot.storage.contracts import UnansweredStore
 from bot.unanswered import watch
-from bot.unanswered.log import UnansweredLog
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class Core:
         if outcomes:
             self._record_later(log_, ctx.msg, outcomes)
 
-    def _record_later(self, log_: UnansweredLog, msg: Incoming, outcomes: list[watch.Outcome]) -> None:
+    def _record_later(self, log_: UnansweredStore, msg: Incoming, outcomes: list[watch.Outcome]) -> None:
         """Like the hints: a locked database or a full disk costs an entry, never the answer."""
 
         async def record() -> None:
