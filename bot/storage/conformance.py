@@ -10,6 +10,7 @@ from bot.requests.queue import RequestQueue
 from bot.staff.accounts import StaffAccounts
 from bot.staff.sessions import Sessions
 from bot.storage.contracts import CoreStore, RequestStore, SessionStore, StaffAccountStore, UnansweredStore
+from bot.storage.postgres.store import PostgresStore
 from bot.storage.store import Store
 from bot.unanswered.log import UnansweredLog
 
@@ -32,3 +33,7 @@ def staff_account_store(accounts: StaffAccounts) -> StaffAccountStore:
 
 def session_store(sessions: Sessions) -> SessionStore:
     return sessions
+
+
+def postgres_core_store(store: PostgresStore) -> CoreStore:
+    return store
