@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.conversation import Conversation
     from bot.forms.model import Form
     from bot.messages import Address, ConversationKey
+    from bot.office_time import OfficeZone
     from bot.requests.queue import Submitted
     from bot.requests.records import Request
     from bot.staff.accounts import Account, LoginResult
@@ -87,6 +88,10 @@ class RequestStore(Protocol):
     ) -> builtins.list[Request]: ...
 
     async def kinds(self) -> builtins.list[str]: ...
+
+    async def export_csv(self, zone: OfficeZone) -> tuple[int, bytes]:
+        """(count, the CSV of every request; bot/requests/export.py), built off the event loop."""
+        ...
 
     async def for_requester(self, channel: str, user_id: str) -> builtins.list[Request]: ...
 
