@@ -16,6 +16,7 @@ from bot.channels.telegram.settings import TelegramSettings, read_telegram
 from bot.channels.web.settings import WebSettings, read_web
 from bot.office_time import DEFAULT_ZONE, OfficeZone, load_zone
 from bot.settings import ConfigError, SettingsReader
+from bot.storage.url import StorageUrl, read_storage
 
 LANGUAGES = ("ja", "ko", "en")
 CONFIG_ENV = "MADOGUCHI_CONFIG"
@@ -49,7 +50,7 @@ class ServerConfig:
 @dataclass(frozen=True)
 class Config:
     path: Path
-    database: Path
+    database: Path  # the SQLite file ([storage] url, or its older name [storage] database)
     knowledge_dir: Path
     index_cache: Path | None
     attachments_dir: Path
@@ -69,6 +70,7 @@ class Config:
     telegram: TelegramSettings
     line: LineSettings
     web: WebSettings
+    storage: StorageUrl | None = None  # as read from [storage] url; None in configs built by hand
 
 
 def resolve_config_path(cli_value: str | None) -> Path:
@@ -146,9 +148,17 @@ def load_config(path: Path) -> Config:
     if server.public_url and not server.public_url.startswith(("https://", "http://")):
         raise r.fail("server.public_url", f"is '{server.public_url}'", 'use a URL such as "https://bot.example.org"')
 
+    storage = read_storage(r, rel)
+    if storage.backend != "sqlite":
+        raise r.fail(
+            "storage.url",
+            f"is a PostgreSQL URL ({storage.describe()}), which this version cannot use yet",
+            'use a SQLite file, e.g. url = "data/madoguchi.sqlite3" (PostgreSQL is issue 12, not finished)',
+        )
     return Config(
         path=path,
-        database=rel(r.get("storage.database", str, 'a file path, e.g. "data/madoguchi.sqlite3"')),
+        database=storage.path,
+        storage=storage,
         attachments_dir=rel(r.get("storage.attachments", str, 'a folder, e.g. "data/attachments"')),
         knowledge_dir=rel(r.get("knowledge.path", str, 'the knowledge folder, e.g. "knowledge"')),
         index_cache=_optional_dir(rel, r.optional("knowledge.index_cache", str, "", 'a folder such as "data/cache"')),

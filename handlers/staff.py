@@ -11,7 +11,6 @@ from functools import wraps
 
 from bot.core.context import Context, Handler
 from bot.messages import Button, Document, Reply
-from bot.requests.export import export_csv
 from bot.requests.records import STATUSES, NotFound, Refused, Request, normalize_ref
 from handlers.notices import answer_lines, kind_label, requester_notice
 
@@ -233,11 +232,11 @@ async def reopen(ctx: Context) -> list[Reply]:
 
 @staff_only
 async def export(ctx: Context) -> list[Reply]:
-    requests = await ctx.deps.requests.list()
     zone = ctx.deps.config.zone
+    count, body = await ctx.deps.requests.export_csv(zone)  # built off the event loop: others are answered meanwhile
     name = zone.local(ctx.deps.clock()).strftime("madoguchi-requests-%Y%m%d-%H%M.csv")
-    document = Document(name, export_csv(requests, zone))
-    return [Reply(ctx.msg.address, ctx.label("export_done", count=len(requests)), document=document, lang=ctx.lang)]
+    document = Document(name, body)
+    return [Reply(ctx.msg.address, ctx.label("export_done", count=count), document=document, lang=ctx.lang)]
 
 
 def _known_kinds(ctx: Context) -> set[str]:

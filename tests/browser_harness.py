@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from fake_telegram import user
+from services import REQUIRE_ENV, require_service  # noqa: F401 - test_web_browser imports them from here
 from web_harness import PASSWORD, Console
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,23 +30,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 REF = re.compile(r"\b[A-Z]-\d{4}-\d{4}\b")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-REQUIRE_ENV = "MADOGUCHI_REQUIRE_SERVICES"
 
 
-# -- a service a test needs: skipped here, never in CI ---------------------------------------------
-
-def require_service(name: str, missing: str | None, install: str) -> None:
-    """Call at the start of a test that needs `name` (chromium, later PostgreSQL, …).
-
-    missing: None when the service is there, else why not. Locally the test is then skipped with a
-    message saying how to get it; with MADOGUCHI_REQUIRE_SERVICES=1 (.ci/run sets it) it fails, so CI
-    never passes by skipping."""
-    if missing is None:
-        return
-    message = f"{name} is not available ({missing}); {install}"
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{message} [{REQUIRE_ENV}=1: required here]", pytrace=False)
-    pytest.skip(message)
+# -- a service a test needs: skipped here, never in CI (tests/services.py) ---------------------------
 
 
 def chromium_missing() -> str | None:

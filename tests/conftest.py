@@ -29,7 +29,7 @@ def queue_config(tmp_path: Path) -> Config:
 def queue_config_file(tmp_path: Path) -> Path:
     """A config.toml for the `madoguchi requests` commands: the repo's, with the database in tmp_path."""
     text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('database = "data/madoguchi.sqlite3"', f'database = "{tmp_path / "queue.sqlite3"}"')
+    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{tmp_path / "queue.sqlite3"}"')
     text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")

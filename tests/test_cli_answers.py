@@ -71,7 +71,7 @@ def test_config_from_environment_variable_and_missing_key(tmp_path):
 
 def test_piped_shell_chats_in_three_languages(tmp_path):
     config = (REPO / "config.toml").read_text(encoding="utf-8")
-    config = config.replace('database = "data/madoguchi.sqlite3"', f'database = "{tmp_path / "s.sqlite3"}"')
+    config = config.replace('url = "data/madoguchi.sqlite3"', f'url = "{tmp_path / "s.sqlite3"}"')
     config = config.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     script = "出前講座について教えて\n도란도란이 뭐예요?\nWhere is the CLAIR Seoul office?\n1\n/lang ko\n🙂\n"

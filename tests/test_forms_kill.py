@@ -134,7 +134,7 @@ def check_consistent(db: Path, acked: dict[str, set[str]], today: date) -> int:
 def write_config(tmp_path: Path) -> tuple[Path, Path]:
     db = tmp_path / "kill.sqlite3"
     text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('database = "data/madoguchi.sqlite3"', f'database = "{db}"')
+    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{db}"')
     text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
     config = tmp_path / "config.toml"
     config.write_text(text, encoding="utf-8")

@@ -153,7 +153,7 @@ def _knowledge_copy(tmp_path: Path) -> Path:
 
 def _config_file(tmp_path: Path, knowledge: Path) -> Path:
     text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('database = "data/madoguchi.sqlite3"', f'database = "{tmp_path / "kb.sqlite3"}"')
+    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{tmp_path / "kb.sqlite3"}"')
     text = text.replace('path = "knowledge"', f'path = "{knowledge}"')
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")

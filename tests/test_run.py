@@ -30,7 +30,7 @@ def write_config(tmp_path: Path, sections: dict[str, dict[str, str]] | None = No
     """The shipped config.toml, with data in tmp_path, LINE off, and some keys replaced
     (`telegram` keys as keyword arguments, any section's through `sections`)."""
     text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('database = "data/madoguchi.sqlite3"', f'database = "{tmp_path / "db.sqlite3"}"')
+    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{tmp_path / "db.sqlite3"}"')
     text = text.replace('attachments = "data/attachments"', f'attachments = "{tmp_path / "attachments"}"')
     text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
     changes = {"line": {"enabled": "false"}, "server": {"port": "0"}, **(sections or {})}

@@ -88,7 +88,7 @@ def test_login_limits_disabling_and_linked_identities(forms_config: Config) -> N
 def test_staff_add_prints_a_one_time_password_and_refuses_a_duplicate(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     text = (REPO / "config.toml").read_text(encoding="utf-8")
-    config.write_text(text.replace('database = "data/madoguchi.sqlite3"', f'database = "{tmp_path / "db.sqlite3"}"')
+    config.write_text(text.replace('url = "data/madoguchi.sqlite3"', f'url = "{tmp_path / "db.sqlite3"}"')
                       .replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"'), encoding="utf-8")
 
     def staff(*args: str) -> subprocess.CompletedProcess[str]:

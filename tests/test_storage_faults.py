@@ -32,7 +32,7 @@ db.execute("ROLLBACK")
 
 def config_file(tmp_path: Path, database: Path) -> Path:
     text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('database = "data/madoguchi.sqlite3"', f'database = "{database}"')
+    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{database}"')
     text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
     text = text.replace('index_cache = "data/cache"', f'index_cache = "{REPO / "data" / "cache"}"')
     path = tmp_path / "config.toml"

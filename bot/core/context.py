@@ -14,10 +14,8 @@ from bot.conversation import Conversation
 from bot.forms.registry import FormRegistry
 from bot.messages import Button, Incoming, Photo, Reply
 from bot.rendering.renderer import Renderer
-from bot.requests.queue import RequestQueue
 from bot.staff.directory import StaffDirectory
-from bot.storage.store import Store
-from bot.unanswered.log import UnansweredLog
+from bot.storage.contracts import CoreStore, RequestStore, UnansweredStore
 from bot.unanswered.watch import Asked
 
 
@@ -26,16 +24,16 @@ class Deps:
     """Everything a handler may use, passed explicitly."""
 
     config: Config
-    store: Store
+    store: CoreStore  # conversations, kept notices, payloads (bot/storage/contracts.py)
     knowledge: KnowledgeBase
     matcher: Matcher
     renderer: Renderer
     forms: FormRegistry
-    requests: RequestQueue
+    requests: RequestStore
     staff: StaffDirectory
     clock: Callable[[], float] = time.time  # tests pass a fixed clock through open_app
     # what the bot could not answer; None where nothing is recorded (deps built by hand in tests)
-    unanswered: UnansweredLog | None = None
+    unanswered: UnansweredStore | None = None
 
 
 @dataclass

@@ -18,8 +18,7 @@ from typing import Any
 
 from bot.core.channel import Channel, Delivery
 from bot.messages import STAFF_QUEUE, Address, Button, Document, Incoming, Reply
-from bot.requests.queue import RequestQueue
-from bot.storage.store import Store
+from bot.storage.contracts import NoticeStore, RequestStore
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ def reply_from_json(text: str) -> Reply:
 
 
 class Outbox:
-    def __init__(self, store: Store, requests: RequestQueue) -> None:
+    def __init__(self, store: NoticeStore, requests: RequestStore) -> None:
         self.store = store
         self.requests = requests
         self.channels: dict[str, Channel] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from bot.storage.store import Store
+from bot.storage.contracts import PayloadStore
 
 TOKEN_MARK = "~"
 TOKEN_BYTES = 23  # "~" and 22 characters of base64: fits every channel's limit
@@ -28,7 +28,7 @@ def fits(payload: str, max_bytes: int) -> bool:
 
 
 class PayloadTable:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: PayloadStore) -> None:
         self.store = store
         self.cache: dict[str, str] = {}  # token -> payload; bounded by the distinct long payloads
 

@@ -31,7 +31,7 @@ class StoreError(Exception):
         self.cause = cause
         reason = str(cause) or type(cause).__name__
         hint = _HINTS.get(reason.split(":")[0].strip().lower(), "check the file and the folder it is in")
-        super().__init__(f"database {path}: {reason}. Fix: {hint} ([storage] database in config.toml names it).")
+        super().__init__(f"database {path}: {reason}. Fix: {hint} ([storage] url in config.toml names it).")
 
 
 _HINTS = {

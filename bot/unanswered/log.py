@@ -32,7 +32,7 @@ from bot.answering.text import STOP_GRAMS, grams
 from bot.forms.model import Form
 from bot.messages import ConversationKey
 from bot.office_time import OfficeZone
-from bot.requests.queue import RequestQueue
+from bot.storage.contracts import RequestStore
 from bot.storage.store import Store
 
 KINDS = ("none", "ignored_suggestion", "low_confidence")
@@ -330,7 +330,7 @@ class UnansweredLog:
         ]
         return "\n".join(lines) + "\n"
 
-    async def send_to_staff(self, entry_id: int, requests: RequestQueue, form: Form, actor: str = "system") -> str:
+    async def send_to_staff(self, entry_id: int, requests: RequestStore, form: Form, actor: str = "system") -> str:
         """File the entry as a question request for the person who asked (the kind, prefix and
         question field of the bot's own "ask staff" form, `form`), addressed to their chat so a
         staff reply reaches them through the outbox. Returns the reference; sending the same

@@ -14,14 +14,15 @@ import asyncio
 import logging
 
 from bot.messages import Incoming
-from bot.unanswered.log import Counted, NewEntry, UnansweredLog
+from bot.storage.contracts import UnansweredStore
+from bot.unanswered.log import Counted, NewEntry
 from bot.unanswered.watch import Outcome
 
 log = logging.getLogger(__name__)
 
 
 class BatchWriter:
-    def __init__(self, unanswered: UnansweredLog) -> None:
+    def __init__(self, unanswered: UnansweredStore) -> None:
         self.unanswered = unanswered
         self._counts: list[Counted] = []
         self._entries: list[NewEntry] = []

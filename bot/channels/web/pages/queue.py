@@ -12,7 +12,6 @@ from aiohttp import web
 from bot.channels.web.desk import Desk
 from bot.channels.web.guard import PREFIX, Visit
 from bot.channels.web.pages.common import html
-from bot.requests.export import export_csv
 from bot.requests.records import Request
 from bot.requests.search import QueuePage, QueueQuery, find, newest_change
 
@@ -89,10 +88,10 @@ async def queue_rows(desk: Desk, request: web.Request, visit: Visit) -> web.Stre
 async def export(desk: Desk, request: web.Request, visit: Visit) -> web.StreamResponse:
     """The same Excel-ready file as /export and `madoguchi requests export`."""
     zone = desk.config.zone
-    found = await desk.app.requests.list()
+    _, body = await desk.app.requests.export_csv(zone)  # built off the event loop
     name = zone.local(desk.app.core.deps.clock()).strftime("madoguchi-requests-%Y%m%d-%H%M.csv")
     return web.Response(
-        body=export_csv(found, zone),
+        body=body,
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},

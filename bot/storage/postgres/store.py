@@ -1,0 +1,166 @@
+"""PostgresStore: the core's storage contract (CoreStore) on PostgreSQL, for several workers at once.
+
+Each write is one transaction on a pooled connection; PostgreSQL's own locks order writers of
+several processes, so there is no process-wide write lock here. Migrations run under an advisory
+lock, so workers started together apply each one once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import asyncpg
+
+from bot.conversation import Conversation
+from bot.messages import Address, ConversationKey
+from bot.storage.postgres.migrations import MIGRATIONS
+
+MIGRATION_LOCK = 0x6D61646F  # pg_advisory_xact_lock key while migrating ("mado")
+CONNECT_TIMEOUT = 5.0  # seconds: an unreachable server fails start-up this fast
+
+
+class PostgresError(Exception):
+    """The database cannot be reached or migrated; the message names it (never the password) and why."""
+
+    def __init__(self, where: str, cause: BaseException) -> None:
+        self.cause = cause
+        reason = str(cause) or type(cause).__name__
+        super().__init__(
+            f"database {where}: {reason}. Fix: check that the server runs and accepts this user, and the "
+            "password in the variable [storage] password_env names ([storage] url in config.toml names it)."
+        )
+
+
+class PostgresStore:
+    def __init__(self, pool: asyncpg.Pool, where: str) -> None:
+        self.pool = pool
+        self.where = where
+        # the last save queued for each conversation still in flight (queue_conversation)
+        self._tails: dict[ConversationKey, asyncio.Task[None]] = {}
+
+    @classmethod
+    async def open(cls, dsn: str, password: str = "", min_size: int = 1, max_size: int = 10) -> PostgresStore:
+        """The store, migrated; PostgresError within CONNECT_TIMEOUT seconds if the server cannot be reached."""
+        where = dsn
+        try:
+            pool = await asyncio.wait_for(
+                asyncpg.create_pool(
+                    dsn, password=password or None, min_size=min_size, max_size=max_size, timeout=CONNECT_TIMEOUT
+                ),
+                CONNECT_TIMEOUT * 2,
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise PostgresError(where, exc) from exc
+        store = cls(pool, where)
+        try:
+            await store.migrate()
+        except BaseException as exc:
+            await pool.close()
+            if isinstance(exc, (OSError, asyncpg.PostgresError)):
+                raise PostgresError(where, exc) from exc
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def migrate(self) -> list[int]:
+        applied: list[int] = []
+        async with self.pool.acquire() as db:
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "applied_at DOUBLE PRECISION)"
+            )
+            for version, script in MIGRATIONS:
+                async with db.transaction():
+                    # one worker migrates; the others wait here, then find the version done
+                    await db.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                    if await db.fetchval("SELECT 1 FROM schema_migrations WHERE version=$1", version):
+                        continue
+                    await db.execute(script)
+                    await db.execute(
+                        "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)", version, time.time()
+                    )
+                    applied.append(version)
+        return applied
+
+    # -- conversations ------------------------------------------------------------------------
+
+    async def load_conversation(self, key: ConversationKey) -> Conversation:
+        state = await self.pool.fetchval(
+            "SELECT state FROM conversations WHERE channel=$1 AND chat_id=$2 AND user_id=$3", *key
+        )
+        return Conversation.from_json(str(state) if state is not None else None)
+
+    async def save_conversation(self, key: ConversationKey, state: Conversation) -> None:
+        """Returns once committed, after every save of this conversation queued before it."""
+        await self.queue_conversation(key, state)
+
+    def queue_conversation(self, key: ConversationKey, state: Conversation) -> asyncio.Future[None]:
+        """The save, queued now: it waits for the one queued before it for the same conversation,
+        so a form step saved after a hint lands after it (bot/core/routing.py relies on that)."""
+        before = self._tails.get(key)
+        text = state.to_json()
+
+        async def save() -> None:
+            if before is not None:
+                await asyncio.wait([before])  # its failure is its own caller's to hear
+            await self.pool.execute(
+                "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES ($1,$2,$3,$4,$5) "
+                "ON CONFLICT (channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
+                "updated_at=excluded.updated_at",
+                *key,
+                text,
+                time.time(),
+            )
+
+        task = asyncio.get_running_loop().create_task(save())
+        self._tails[key] = task
+
+        def forget(finished: asyncio.Future[None]) -> None:
+            if self._tails.get(key) is finished:
+                del self._tails[key]
+
+        task.add_done_callback(forget)
+        return task
+
+    # -- button payloads ----------------------------------------------------------------------
+
+    async def remember_payload(self, token: str, payload: str) -> None:
+        await self.pool.execute(
+            "INSERT INTO button_payloads(token, payload, created_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
+            token,
+            payload,
+            time.time(),
+        )
+
+    async def recall_payload(self, token: str) -> str | None:
+        payload = await self.pool.fetchval("SELECT payload FROM button_payloads WHERE token=$1", token)
+        return str(payload) if payload is not None else None
+
+    # -- kept notices -------------------------------------------------------------------------
+
+    async def keep_notice(self, to: Address, reply: str, ref: str) -> None:
+        await self.pool.execute(
+            "INSERT INTO pending_notices(channel, chat_id, reply, ref, created_at) VALUES ($1,$2,$3,$4,$5)",
+            to.channel,
+            to.chat_id,
+            reply,
+            ref,
+            time.time(),
+        )
+
+    async def pending_addresses(self) -> set[Address]:
+        rows = await self.pool.fetch("SELECT DISTINCT channel, chat_id FROM pending_notices")
+        return {Address(str(row[0]), str(row[1])) for row in rows}
+
+    async def pending_notices(self, to: Address) -> list[tuple[int, str]]:
+        rows = await self.pool.fetch(
+            "SELECT id, reply FROM pending_notices WHERE channel=$1 AND chat_id=$2 ORDER BY id", to.channel, to.chat_id
+        )
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+    async def drop_notices(self, ids: list[int]) -> None:
+        if ids:
+            await self.pool.execute("DELETE FROM pending_notices WHERE id = ANY($1::bigint[])", ids)
