@@ -104,7 +104,7 @@ async def queue(ctx: Context) -> list[Reply]:
     """/queue [status|all] [kind]: open requests by default, oldest first."""
     statuses: tuple[str, ...] = OPEN
     kind = None
-    known_kinds = _known_kinds(ctx) | set(await ctx.deps.requests.kinds())
+    known_kinds = _known_kinds(ctx)  # the forms'; the stored ones only for a word that is not one
     for word in ctx.args.lower().split():
         if word in STATUSES:
             statuses = (word,)
@@ -112,11 +112,15 @@ async def queue(ctx: Context) -> list[Reply]:
             statuses = STATUSES
         elif word in known_kinds:
             kind = word
+        elif word in (stored := set(await ctx.deps.requests.kinds())):  # a kind no form has any more
+            kind = word
         else:
+            known_kinds |= stored
             return [
                 ctx.say("queue_usage", command="queue", statuses=STATUSES, kinds=sorted(known_kinds), bad=word[:40])
             ]
-    found = await ctx.deps.requests.list(statuses, kind)
+    found = await ctx.deps.requests.list(statuses, kind, limit=LIST_ROWS)
+    total = len(found) if len(found) < LIST_ROWS else await ctx.deps.requests.count(statuses, kind)
     zone = ctx.deps.config.zone
     rows = [
         {
@@ -127,7 +131,7 @@ async def queue(ctx: Context) -> list[Reply]:
             "assignee": r.assignee or "",
             "first": r.summary(),
         }
-        for r in found[:LIST_ROWS]
+        for r in found
     ]
     buttons = [Button(row["ref"], f"show:{row['ref']}") for row in rows[:LIST_BUTTONS]]
     return [
@@ -135,7 +139,7 @@ async def queue(ctx: Context) -> list[Reply]:
             "queue_list",
             buttons,
             rows=rows,
-            more=max(0, len(found) - LIST_ROWS),
+            more=max(0, total - LIST_ROWS),
             statuses=statuses,
             kind=kind or "",
             zone=zone.abbreviation(ctx.deps.clock()),

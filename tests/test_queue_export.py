@@ -77,6 +77,13 @@ def test_list_json_and_show(queue_config, queue_config_file, capsys):
     assert capsys.readouterr().out.split("\t")[0] == lecture
     assert main(["requests", "list", "--kind", "omatsuri", "--json", *config]) == 0
     assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == [omatsuri]
+    # a page at a time: which ones, and how many there are in all
+    assert main(["requests", "list", "--limit", "1", "--offset", "1", *config]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split("\t")[0] for line in out.splitlines()] == [omatsuri]
+    assert "3 request(s), showing 2-2" in err
+    assert main(["requests", "list", "--limit", "0", "--json", *config]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
 
     assert main(["requests", "show", lecture.lower(), *config]) == 0
     shown = capsys.readouterr().out

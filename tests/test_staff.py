@@ -229,3 +229,20 @@ def test_a_wish_to_apply_after_a_staff_reply_starts_the_form_and_an_open_form_ke
     assert "30명입니다" in to(answered, *QUEUE)[0].text
     texts = [e.text for e in request.events if e.action == "requester_reply"]
     assert texts == ["네, 온라인 강좌로 신청하고 싶습니다", "30명입니다"]
+
+
+def test_queue_shows_the_oldest_page_and_how_many_more(queue_config):
+    """/queue reads one page (bot/requests/queue.py list with a limit) and counts the rest."""
+    async def scenario():
+        async with open_app(queue_config, answering=answering_for(queue_config)) as app:
+            core = app.core
+            await say(core, STAFF, "/lang en")
+            refs = [await submit(core, str(100 + i), "question", {"question": f"q{i}", "email": "x@y.kr"})
+                    for i in range(33)]
+            return refs, await say(core, STAFF, "/queue"), await say(core, STAFF, "/queue question")
+
+    refs, everything, questions = asyncio.run(scenario())
+    for replies in (everything, questions):
+        text = "\n".join(r.text for r in replies)
+        assert refs[0] in text and refs[29] in text and refs[30] not in text
+        assert "…and 3 more" in text

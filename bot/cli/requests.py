@@ -35,14 +35,20 @@ def _run(args: argparse.Namespace, work: Callable[[RequestQueue, Config], Awaita
 
 def cmd_list(args: argparse.Namespace) -> int:
     async def work(queue: RequestQueue, config: Config) -> int:
-        found = await queue.list(args.status, args.kind)
+        limit = args.limit or None  # 0: all of them
+        found = await queue.list(args.status, args.kind, limit=limit, offset=args.offset)
+        total = await queue.count(args.status, args.kind)
         if args.json:
             print(json.dumps([r.as_dict(config.zone) for r in found], ensure_ascii=False, indent=2))
-            return 0
-        for r in found:
-            who = "(erased)" if r.erased_at else r.requester
-            print(f"{r.ref}\t{r.kind}\t{r.status}\t{config.zone.format(r.created_at)}\t{who}\t{r.assignee or '-'}")
-        print(f"{len(found)} request(s)", file=sys.stderr)
+        else:
+            for r in found:
+                who = "(erased)" if r.erased_at else r.requester
+                print(f"{r.ref}\t{r.kind}\t{r.status}\t{config.zone.format(r.created_at)}\t{who}\t{r.assignee or '-'}")
+        if len(found) < total:
+            shown = f"{args.offset + 1}-{args.offset + len(found)}" if found else "none"
+            print(f"{total} request(s), showing {shown} (--offset N for more, --limit 0 for all)", file=sys.stderr)
+        else:
+            print(f"{total} request(s)", file=sys.stderr)
         return 0
 
     return _run(args, work)
@@ -120,6 +126,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = requests.add_parser("list", parents=[common], help="list requests, oldest first")
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--kind")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000; 0: all)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many first")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
 

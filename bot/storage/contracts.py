@@ -84,8 +84,16 @@ class RequestStore(Protocol):
     async def get(self, ref: str, with_events: bool = False) -> Request | None: ...
 
     async def list(
-        self, status: str | Iterable[str] | None = None, kind: str | None = None
-    ) -> builtins.list[Request]: ...
+        self,
+        status: str | Iterable[str] | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> builtins.list[Request]:
+        """Oldest first; at most `limit` (None: all) after `offset`."""
+        ...
+
+    async def count(self, status: str | Iterable[str] | None = None, kind: str | None = None) -> int: ...
 
     async def kinds(self) -> builtins.list[str]: ...
 
