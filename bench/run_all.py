@@ -22,6 +22,8 @@ BENCHMARKS = [
     ("telegram_throughput.py", [], ["--users", "20", "--per-user", "3", "--rounds", "2"]),
     ("line_throughput.py", [], ["--users", "20", "--per-user", "3", "--rounds", "2"]),
     ("reliability.py", [], ["--quick"]),
+    ("web_console.py", [], ["--quick"]),
+    ("staff_at_scale.py", [], ["--requests", "5000", "--samples", "6"]),
 ]
 
 
