@@ -84,11 +84,11 @@ class Core:
         self._note_questions(ctx, shown)
         if ctx.forgotten:
             self._unsaved.pop(msg.key, None)
-        elif ctx.state.to_json() != before:
+        elif (after := ctx.state.to_json()) != before:
             if _only_hints_changed(before, ctx.state):
                 # only the language seen or the last unanswered question: a locked database or a full
                 # disk must not stand between a person and an answer, so it is saved on the side
-                self._save_later(msg, ctx.state)
+                self._save_later(msg, ctx.state, after)
             else:
                 # a form step: saved before the reply, and newer than any hints still being saved on
                 # the side (saves land in the order queued), so the next message loads it
@@ -96,7 +96,7 @@ class Core:
                 await store.save_conversation(msg.key, ctx.state)
         return replies + ctx.extra
 
-    def _save_later(self, msg: Incoming, state: Conversation) -> None:
+    def _save_later(self, msg: Incoming, state: Conversation, as_json: str) -> None:
         # queued here, not in the task: a form step saved after this must land after it
         saved = self.deps.store.queue_conversation(msg.key, state)
 
@@ -108,7 +108,7 @@ class Core:
 
         task = asyncio.get_running_loop().create_task(save())
         self._saving[msg.key] = task  # kept until done, so it is not collected mid-save
-        self._unsaved[msg.key] = state.to_json()
+        self._unsaved[msg.key] = as_json
 
         def done(finished: asyncio.Task[None]) -> None:
             if self._saving.get(msg.key) is finished:  # the last save of this conversation
