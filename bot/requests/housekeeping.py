@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.requests.queue import RequestQueue
-from bot.storage.store import Store
+from bot.storage.sql import SqlDatabase
 from bot.unanswered.log import UnansweredLog
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class Swept:
     unanswered: int = 0  # entries of the unanswered log older than the retention period, deleted
 
 
-async def sweep_photos(store: Store, folder: Path, older_than_seconds: float, now: float) -> int:
+async def sweep_photos(store: SqlDatabase, folder: Path, older_than_seconds: float, now: float) -> int:
     """Delete the photos older than this that no request's answers and no conversation name."""
     if not folder.is_dir():
         return 0
@@ -61,7 +61,7 @@ class Housekeeping:
     def __init__(
         self,
         queue: RequestQueue,
-        store: Store,
+        store: SqlDatabase,
         retention_days: int,
         photo_age_seconds: float,
         every_seconds: float = DAY_SECONDS,

@@ -19,14 +19,12 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.channels.attachments import owner_of, photos_of
 from bot.messages import ConversationKey
 from bot.office_time import OfficeZone
 from bot.requests.export import export_csv, export_sqlite_file
 from bot.requests.records import ERASED_ACTOR, REQUEST_COLUMNS, Event, NotFound, Refused, Request
-from bot.storage.store import Store
+from bot.storage.sql import SqlDatabase, SqlRunner
 
 # What an erasure blanks: the answers and who asked. Kind, status, channel, language and dates stay.
 _ERASE = "answers='{}', chat_id='', user_id='', awaiting_answer=0, unreachable=0, erased_at=?"
@@ -34,6 +32,11 @@ _ERASE = "answers='{}', chat_id='', user_id='', awaiting_answer=0, unreachable=0
 _PERSONAL_EVENT_ACTIONS = ("reply", "requester_reply", "note", "submitted")
 
 Decide = Callable[[Request], dict[str, Any]]
+EXPORT_CHUNK = 2000  # rows read at a time for an export from a server: each read a few ms on the loop
+
+
+class _TokenTaken(Exception):
+    """Another worker committed this submission token while ours was in flight."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,11 @@ class Submitted:
 
 class RequestQueue:
     def __init__(
-        self, store: Store, clock: Callable[[], float] = time.time, zone: tzinfo = UTC, attachments: Path | None = None
+        self,
+        store: SqlDatabase,
+        clock: Callable[[], float] = time.time,
+        zone: tzinfo = UTC,
+        attachments: Path | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -54,43 +61,48 @@ class RequestQueue:
     async def submit(
         self, *, token: str, kind: str, prefix: str, answers: dict[str, Any], requester: ConversationKey, lang: str
     ) -> Submitted:
-        """Store one request in one transaction; returns only after COMMIT, so the caller may ack."""
+        """Store one request in one transaction; returns only after COMMIT, so the caller may ack.
+
+        The reference's number comes from its (prefix, year) counter row, which the transaction
+        holds locked until it commits, so workers of several processes never issue one twice."""
         now = self.clock()
         year = datetime.fromtimestamp(now, self.zone).year
-        async with self.store.transaction() as db:
-            # execute_fetchall: one trip to the database thread instead of three (execute, fetch, close)
-            rows = list(await db.execute_fetchall("SELECT ref FROM requests WHERE token=?", (token,)))
-            if rows:
-                return Submitted(rows[0][0], created=False)
-            await db.execute(
-                "INSERT INTO ref_counters(prefix, year, last) VALUES (?, ?, 1) "
-                "ON CONFLICT(prefix, year) DO UPDATE SET last = last + 1",
-                (prefix, year),
-            )
-            seq = list(
-                await db.execute_fetchall("SELECT last FROM ref_counters WHERE prefix=? AND year=?", (prefix, year))
-            )[0][0]
-            ref = f"{prefix}-{year}-{seq:04d}"
-            cur = await db.execute(
-                "INSERT INTO requests(ref, token, kind, answers, channel, chat_id, user_id, lang, created_at, "
-                "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (ref, token, kind, json.dumps(answers, ensure_ascii=False), *requester, lang, now, now),
-            )
-            await db.execute(
-                "INSERT INTO request_events(request_id, at, actor, action) VALUES (?,?,?,?)",
-                (cur.lastrowid, now, f"{requester.channel}:{requester.user_id}", "submitted"),
-            )
+        try:
+            async with self.store.transaction() as db:
+                rows = await db.fetch("SELECT ref FROM requests WHERE token=?", (token,))
+                if rows:
+                    return Submitted(str(rows[0][0]), created=False)
+                rows = await db.fetch(
+                    "INSERT INTO ref_counters(prefix, year, last) VALUES (?, ?, 1) "
+                    "ON CONFLICT(prefix, year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last",
+                    (prefix, year),
+                )
+                ref = f"{prefix}-{year}-{int(rows[0][0]):04d}"
+                rows = await db.fetch(
+                    "INSERT INTO requests(ref, token, kind, answers, channel, chat_id, user_id, lang, created_at, "
+                    "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(token) DO NOTHING RETURNING id",
+                    (ref, token, kind, json.dumps(answers, ensure_ascii=False), *requester, lang, now, now),
+                )
+                if not rows:  # the same token committed meanwhile by another worker: ours rolls back
+                    raise _TokenTaken
+                await db.execute(
+                    "INSERT INTO request_events(request_id, at, actor, action) VALUES (?,?,?,?)",
+                    (rows[0][0], now, f"{requester.channel}:{requester.user_id}", "submitted"),
+                )
+        except _TokenTaken:
+            rows = await self.store.fetch("SELECT ref FROM requests WHERE token=?", (token,))
+            return Submitted(str(rows[0][0]), created=False)
         return Submitted(ref, created=True)
 
     # -- reading ------------------------------------------------------------------------------
 
     async def get(self, ref: str, with_events: bool = False) -> Request | None:
-        request = await self._get(self.store.db, ref)
+        request = await self._get(self.store, ref)
         if request and with_events:
-            rows = await self.store.db.execute_fetchall(
+            rows = await self.store.fetch(
                 "SELECT at, actor, action, text FROM request_events WHERE request_id=? ORDER BY id", (request.id,)
             )
-            events = tuple(Event(*row) for row in rows)
+            events = tuple(Event(row[0], row[1], row[2], row[3]) for row in rows)
             request = replace(request, events=events)
         return request
 
@@ -110,32 +122,45 @@ class RequestQueue:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        rows = await self.store.db.execute_fetchall(sql, params)
+        rows = await self.store.fetch(sql, params)
         return [Request.from_row(row) for row in rows]
 
     async def count(self, status: str | Iterable[str] | None = None, kind: str | None = None) -> int:
         """How many `list` would return without a limit."""
         where, params = _filters(status, kind)
-        rows = list(await self.store.db.execute_fetchall(f"SELECT COUNT(*) FROM requests{where}", params))
+        rows = await self.store.fetch(f"SELECT COUNT(*) FROM requests{where}", params)
         return int(rows[0][0])
 
     async def export_csv(self, zone: OfficeZone) -> tuple[int, bytes]:
         """(how many requests, the Excel-ready CSV of all of them), built off the event loop.
 
         Turning 100,000 rows into requests and the CSV took seconds on the loop, and every other
-        user waited that long. Here a worker thread reads them on its own read-only connection
-        (WAL: it sees what was committed) and builds the file; the loop only awaits it."""
-        if str(self.store.path) == ":memory:":  # a second connection would not see this database
-            found = await self.list()
-            return len(found), await asyncio.to_thread(export_csv, found, zone)
-        return await asyncio.to_thread(export_sqlite_file, self.store.path, zone)
+        user waited that long. From a file, a worker thread reads them on its own read-only
+        connection (WAL: it sees what was committed) and builds the file; from a server (or an
+        in-memory database), they are read a chunk at a time, other users' turns between chunks."""
+        path = self.store.file()
+        if path is not None:
+            return await asyncio.to_thread(export_sqlite_file, path, zone)
+        found: builtins.list[Request] = []
+        last = -1
+        while True:
+            rows = await self.store.fetch(
+                f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id > ? ORDER BY id LIMIT ?", (last, EXPORT_CHUNK)
+            )
+            found += [Request.from_row(row) for row in rows]
+            if len(rows) < EXPORT_CHUNK:
+                break
+            last = found[-1].id
+            await asyncio.sleep(0)
+        found.sort(key=lambda r: (r.created_at, r.id))
+        return len(found), await asyncio.to_thread(export_csv, found, zone)
 
     async def kinds(self) -> builtins.list[str]:
-        rows = await self.store.db.execute_fetchall("SELECT DISTINCT kind FROM requests ORDER BY kind")
-        return [row[0] for row in rows]
+        rows = await self.store.fetch("SELECT DISTINCT kind FROM requests ORDER BY kind")
+        return [str(row[0]) for row in rows]
 
     async def for_requester(self, channel: str, user_id: str) -> builtins.list[Request]:
-        rows = await self.store.db.execute_fetchall(
+        rows = await self.store.fetch(
             f"SELECT {REQUEST_COLUMNS} FROM requests WHERE channel=? AND user_id=? AND erased_at IS NULL "
             "ORDER BY created_at, id",
             (channel, str(user_id)),
@@ -285,19 +310,18 @@ class RequestQueue:
         """The erased values gone from every file: the photos deleted, the WAL written back and emptied."""
         for path in photos:
             path.unlink(missing_ok=True)
-        await self.store.checkpoint()
+        await self.store.after_erasure()
 
     async def purge(self, retention_days: int) -> int:
         """Erase personal fields of requests closed more than retention_days ago."""
         now = self.clock()
         cutoff = now - retention_days * 86400
         async with self.store.transaction() as db:
-            async with db.execute(
+            rows = await db.fetch(
                 "SELECT id, channel, user_id FROM requests WHERE status='closed' AND closed_at < ? "
-                "AND erased_at IS NULL",
+                f"AND erased_at IS NULL{db.for_update}",
                 (cutoff,),
-            ) as cur:
-                rows = list(await cur.fetchall())
+            )
             photos = await _photos(db, [row[0] for row in rows])
             for request_id, channel, user_id in rows:
                 await _erase(db, request_id, f"{channel}:{user_id}", now, "system", f"retention {retention_days} days")
@@ -312,7 +336,7 @@ class RequestQueue:
         now = self.clock()
         refusal: Refused | None = None
         async with self.store.transaction() as db:
-            request = await self._get(db, ref)
+            request = await self._get(db, ref, lock=True)  # two workers' claims: the second waits, then sees
             if request is None:
                 raise NotFound(ref)
             try:
@@ -332,8 +356,9 @@ class RequestQueue:
         return request
 
     @staticmethod
-    async def _get(db: aiosqlite.Connection, ref: str) -> Request | None:
-        rows = list(await db.execute_fetchall(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE ref=?", (ref,)))
+    async def _get(db: SqlRunner, ref: str, lock: bool = False) -> Request | None:
+        lock_clause = db.for_update if lock else ""
+        rows = await db.fetch(f"SELECT {REQUEST_COLUMNS} FROM requests WHERE ref=?{lock_clause}", (ref,))
         return Request.from_row(rows[0]) if rows else None
 
 
@@ -359,25 +384,22 @@ def _filters(status: str | Iterable[str] | None, kind: str | None) -> tuple[str,
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
-async def _event(
-    db: aiosqlite.Connection, request_id: int, at: float, actor: str, action: str, text: str | None
-) -> None:
+async def _event(db: SqlRunner, request_id: int, at: float, actor: str, action: str, text: str | None) -> None:
     await db.execute(
         "INSERT INTO request_events(request_id, at, actor, action, text) VALUES (?,?,?,?,?)",
         (request_id, at, actor, action, text),
     )
 
 
-async def _ids(db: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> list[int]:
-    async with db.execute(f"SELECT id FROM requests WHERE {where}", params) as cur:
-        return [row[0] for row in await cur.fetchall()]
+async def _ids(db: SqlRunner, where: str, params: tuple[Any, ...]) -> list[int]:
+    return [int(row[0]) for row in await db.fetch(f"SELECT id FROM requests WHERE {where}{db.for_update}", params)]
 
 
-async def _photos(db: aiosqlite.Connection, request_ids: list[int]) -> list[Path]:
+async def _photos(db: SqlRunner, request_ids: list[int]) -> list[Path]:
     """The saved photos among these requests' answers."""
     found: list[Path] = []
     for request_id in request_ids:
-        rows = list(await db.execute_fetchall("SELECT answers FROM requests WHERE id=?", (request_id,)))
+        rows = await db.fetch("SELECT answers FROM requests WHERE id=?", (request_id,))
         for value in json.loads(rows[0][0]).values() if rows else ():
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, dict) and item.get("saved_path"):
@@ -385,7 +407,7 @@ async def _photos(db: aiosqlite.Connection, request_ids: list[int]) -> list[Path
     return found
 
 
-async def _erase(db: aiosqlite.Connection, request_id: int, requester: str, now: float, actor: str, why: str) -> None:
+async def _erase(db: SqlRunner, request_id: int, requester: str, now: float, actor: str, why: str) -> None:
     """Blank the personal fields, the texts of replies and notes, and the requester's id in the audit."""
     await db.execute(f"UPDATE requests SET {_ERASE} WHERE id=?", (now, request_id))
     marks = ",".join("?" * len(_PERSONAL_EVENT_ACTIONS))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.requests.records import REQUEST_COLUMNS, STATUSES, Request
-from bot.storage.store import Store
+from bot.storage.sql import SqlDatabase
 
 PAGE_ROWS = 50
 MAX_QUERY_CHARS = 100
@@ -63,7 +63,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def find(store: Store, query: QueueQuery) -> QueuePage:
+async def find(store: SqlDatabase, query: QueueQuery) -> QueuePage:
     """One page of the query, with its total and the queue's counts.
 
     A plain filter is counted on the status index and its page read in index order. A text search
@@ -100,12 +100,12 @@ async def find(store: Store, query: QueueQuery) -> QueuePage:
         where.append(f"(ref LIKE ? ESCAPE '\\' OR answers LIKE ? ESCAPE '\\' OR {in_exchange})")
         params += [pattern, pattern, pattern]
     order = {"oldest": "created_at, id", "newest": "created_at DESC, id DESC", "updated": "updated_at DESC, id DESC"}
-    condition = " AND ".join(where) or "1"
+    condition = " AND ".join(where) or "TRUE"
     offset = (query.page - 1) * PAGE_ROWS
-    db = store.db
+    db = store
     if words:
         rows = list(
-            await db.execute_fetchall(
+            await db.fetch(
                 f"WITH matched AS MATERIALIZED (SELECT id, created_at, updated_at FROM requests WHERE {condition}) "
                 f"SELECT (SELECT count(*) FROM matched) AS total, {_columns('r.')} FROM matched "
                 f"JOIN requests r ON r.id = matched.id ORDER BY {_qualified(order[query.sort], 'matched.')} "
@@ -116,7 +116,7 @@ async def find(store: Store, query: QueueQuery) -> QueuePage:
         total = int(rows[0]["total"]) if rows else 0
     else:
         rows = list(
-            await db.execute_fetchall(
+            await db.fetch(
                 f"SELECT {REQUEST_COLUMNS} FROM requests WHERE {condition} ORDER BY {order[query.sort]} "
                 "LIMIT ? OFFSET ?",
                 [*params, PAGE_ROWS, offset],
@@ -124,8 +124,8 @@ async def find(store: Store, query: QueueQuery) -> QueuePage:
         )
         total = len(rows) if query.page == 1 and len(rows) < PAGE_ROWS else -1
     if total == -1 or (not rows and query.page > 1):  # past the last page, or more than one page
-        found = await db.execute_fetchall(f"SELECT count(*) FROM requests WHERE {condition}", params)
-        total = int(list(found)[0][0])
+        found = await db.fetch(f"SELECT count(*) FROM requests WHERE {condition}", params)
+        total = int(found[0][0])
     requests = [Request.from_row(row) for row in rows]
     return QueuePage(requests, total, whole, await first_replies(store, [r.id for r in requests]))
 
@@ -138,16 +138,16 @@ def _qualified(order: str, prefix: str) -> str:
     return ", ".join(prefix + term.strip() for term in order.split(","))
 
 
-async def counts(store: Store) -> dict[str, int]:
-    rows = await store.db.execute_fetchall("SELECT status, count(*) FROM requests GROUP BY status", ())
+async def counts(store: SqlDatabase) -> dict[str, int]:
+    rows = await store.fetch("SELECT status, count(*) FROM requests GROUP BY status", ())
     found = {str(row[0]): int(row[1]) for row in rows}
     return {status: found.get(status, 0) for status in STATUSES}
 
 
-async def first_replies(store: Store, ids: Sequence[int]) -> dict[int, float]:
+async def first_replies(store: SqlDatabase, ids: Sequence[int]) -> dict[int, float]:
     if not ids:
         return {}
-    rows = await store.db.execute_fetchall(
+    rows = await store.fetch(
         f"SELECT request_id, min(at) FROM request_events WHERE action='reply' AND request_id IN "
         f"({','.join('?' * len(ids))}) GROUP BY request_id",
         list(ids),
@@ -155,7 +155,7 @@ async def first_replies(store: Store, ids: Sequence[int]) -> dict[int, float]:
     return {int(row[0]): float(row[1]) for row in rows}
 
 
-async def newest_change(store: Store) -> float:
+async def newest_change(store: SqlDatabase) -> float:
     """When the queue last changed: an open page polls this and reloads its rows only when it moved."""
-    rows = list(await store.db.execute_fetchall("SELECT max(updated_at), count(*) FROM requests", ()))
+    rows = await store.fetch("SELECT max(updated_at), count(*) FROM requests", ())
     return float(rows[0][0] or 0) + int(rows[0][1]) / 1e9

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.office_time import OfficeZone
-from bot.storage.store import Store
+from bot.storage.sql import SqlDatabase
 
 OPEN_STATUSES = ("new", "claimed", "answered")
 DAY = 86400.0
@@ -45,12 +45,12 @@ def _median_hours(values: list[float]) -> float | None:
     return round(statistics.median(values) / 3600, 1) if values else None
 
 
-async def weekly(store: Store, zone: OfficeZone, now: float, weeks: int) -> list[WeekFigures]:
+async def weekly(store: SqlDatabase, zone: OfficeZone, now: float, weeks: int) -> list[WeekFigures]:
     """The last `weeks` weeks, the current one last, every week present even when empty."""
     this_monday = week_of(zone, now)
     mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     since = min(now - weeks * 7 * DAY, _start_of(zone, mondays[0]))
-    rows = await store.db.execute_fetchall(
+    rows = await store.fetch(
         "SELECT r.kind, r.created_at, r.status, r.closed_at, "
         "(SELECT min(e.at) FROM request_events e WHERE e.request_id = r.id AND e.action = 'reply') "
         "FROM requests r WHERE r.created_at >= ?",
@@ -75,8 +75,8 @@ def _start_of(zone: OfficeZone, day: date) -> float:
     return datetime.combine(day, time(0), zone.tz).timestamp()
 
 
-async def open_ages(store: Store, now: float) -> list[AgeBucket]:
-    rows = await store.db.execute_fetchall(
+async def open_ages(store: SqlDatabase, now: float) -> list[AgeBucket]:
+    rows = await store.fetch(
         f"SELECT r.created_at, EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = r.id "
         f"AND e.action = 'reply') FROM requests r WHERE r.status IN ({','.join('?' * len(OPEN_STATUSES))})",
         OPEN_STATUSES,

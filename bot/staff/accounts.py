@@ -11,12 +11,12 @@ import asyncio
 import functools
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import LANGUAGES
 from bot.staff.passwords import hash_password, one_time_password, verify_password, weak_reason
-from bot.storage.store import Store
+from bot.storage.sql import Row, SqlDatabase
 
 LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$")
 IDENTITY = re.compile(r"^(telegram:\d{1,20}|line:U[0-9a-f]{32}|console:[A-Za-z0-9_-]{1,40})$")
@@ -60,7 +60,7 @@ _COLUMNS = "id, login, is_admin, lang, must_change, disabled_at"
 
 
 class StaffAccounts:
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: SqlDatabase, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
 
@@ -75,10 +75,10 @@ class StaffAccounts:
         return await self._with_identities(rows[0]) if rows else None
 
     async def all(self) -> list[Account]:
-        rows = await self.store.db.execute_fetchall(f"SELECT {_COLUMNS} FROM staff_accounts ORDER BY login", ())
+        rows = await self.store.fetch(f"SELECT {_COLUMNS} FROM staff_accounts ORDER BY login", ())
         return [await self._with_identities(row) for row in rows]
 
-    async def _with_identities(self, row: Sequence[object]) -> Account:
+    async def _with_identities(self, row: Row) -> Account:
         id_, login, is_admin, lang, must_change, disabled_at = row
         links = await self.store.lookup(
             "SELECT identity FROM staff_identities WHERE account_id=? ORDER BY identity", (id_,)
@@ -109,17 +109,17 @@ class StaffAccounts:
         password = one_time_password()
         hashed = await asyncio.to_thread(hash_password, password)
         async with self.store.transaction() as db:
-            if await db.execute_fetchall("SELECT 1 FROM staff_accounts WHERE login=?", (login,)):
+            if await db.fetch("SELECT 1 FROM staff_accounts WHERE login=?", (login,)):
                 raise AccountError("login_taken", login)
             for identity in identities:
-                if await db.execute_fetchall("SELECT 1 FROM staff_identities WHERE identity=?", (identity,)):
+                if await db.fetch("SELECT 1 FROM staff_identities WHERE identity=?", (identity,)):
                     raise AccountError("identity_taken", identity)
-            cur = await db.execute(
+            rows = await db.fetch(
                 "INSERT INTO staff_accounts(login, password_hash, must_change, is_admin, lang, created_at) "
-                "VALUES (?, ?, 1, ?, ?, ?)",
+                "VALUES (?, ?, 1, ?, ?, ?) RETURNING id",
                 (login, hashed, int(admin), lang, self.clock()),
             )
-            account_id = cur.lastrowid
+            account_id = int(rows[0][0])
             for identity in identities:
                 await db.execute(
                     "INSERT INTO staff_identities(identity, account_id) VALUES (?, ?)", (identity, account_id)
@@ -169,13 +169,12 @@ class StaffAccounts:
         if not IDENTITY.match(identity):
             raise AccountError("identity_invalid", identity)
         async with self.store.transaction() as db:
-            taken = list(
-                await db.execute_fetchall("SELECT account_id FROM staff_identities WHERE identity=?", (identity,))
-            )
+            taken = list(await db.fetch("SELECT account_id FROM staff_identities WHERE identity=?", (identity,)))
             if taken and taken[0][0] != account.id:
                 raise AccountError("identity_taken", identity)
             await db.execute(
-                "INSERT OR IGNORE INTO staff_identities(identity, account_id) VALUES (?, ?)", (identity, account.id)
+                "INSERT INTO staff_identities(identity, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (identity, account.id),
             )
         linked = await self.get(account.id)
         assert linked is not None

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.storage.store import Store
+from bot.storage.sql import SqlDatabase
 
 SNAPSHOT_SECONDS = 2.0
 
@@ -25,7 +25,9 @@ class _Snapshot:
 
 
 class StaffDirectory:
-    def __init__(self, configured: frozenset[str], store: Store, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, configured: frozenset[str], store: SqlDatabase, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.configured = configured
         self.store = store
         self.clock = clock

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.staff.accounts import Account, StaffAccounts
-from bot.storage.store import Store
+from bot.storage.sql import SqlDatabase
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def _digest(token: str) -> str:
 
 class Sessions:
     def __init__(
-        self, store: Store, accounts: StaffAccounts, hours: float, clock: Callable[[], float] = time.time
+        self, store: SqlDatabase, accounts: StaffAccounts, hours: float, clock: Callable[[], float] = time.time
     ) -> None:
         self.store = store
         self.accounts = accounts

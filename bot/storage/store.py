@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import aiosqlite
 from bot.conversation import Conversation
 from bot.messages import Address, ConversationKey
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.sql import Row
 
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for a lock another process holds ([storage] lock_wait_seconds)
 
@@ -45,7 +46,31 @@ _HINTS = {
 }
 
 
+class SqliteRunner:
+    """Statements inside one transaction on the store's connection (bot/storage/sql.SqlRunner)."""
+
+    for_update = ""  # BEGIN IMMEDIATE has locked the whole database for this transaction
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        # execute_fetchall: one trip to the database thread instead of three (execute, fetch, close)
+        return list(await self.db.execute_fetchall(sql, params))
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        await self.db.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        await self.db.executemany(sql, rows)
+
+
 class Store:
+    """SQLite's store: the core's contract (bot/storage/contracts.CoreStore) and the SQL the
+    query modules run (bot/storage/sql.SqlDatabase)."""
+
+    for_update = ""
+
     def __init__(
         self,
         db: aiosqlite.Connection,
@@ -96,12 +121,12 @@ class Store:
             self.write_lock.release()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteRunner]:
         """BEGIN IMMEDIATE .. COMMIT under the write lock; ROLLBACK on any error."""
         async with self.writing():
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
+                yield SqliteRunner(self.db)
             except BaseException:
                 await self.db.execute("ROLLBACK")
                 raise
@@ -152,11 +177,30 @@ class Store:
             self.reader = None
         await self.db.close()
 
-    async def lookup(self, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
+    async def lookup(self, sql: str, params: Sequence[object]) -> list[Row]:
         """A read of a few rows by an indexed key (never a scan: it runs on the event loop)."""
         if self.reader is not None:
-            return self.reader.execute(sql, params).fetchall()
+            return list(self.reader.execute(sql, params).fetchall())
         return list(await self.db.execute_fetchall(sql, params))
+
+    # -- the SQL the query modules run (bot/storage/sql.py) --------------------------------------
+
+    async def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        return list(await self.db.execute_fetchall(sql, params))
+
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        async with self.writing():
+            await self.db.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        async with self.transaction() as db:
+            await db.executemany(sql, rows)
+
+    async def after_erasure(self) -> None:
+        await self.checkpoint()
+
+    def file(self) -> Path | None:
+        return None if str(self.path) == ":memory:" else self.path
 
     async def migrate(self) -> list[int]:
         await self.db.execute(
@@ -244,7 +288,7 @@ class Store:
     async def remember_payload(self, token: str, payload: str) -> None:
         async with self.writing():
             await self.db.execute(
-                "INSERT OR IGNORE INTO button_payloads(token, payload, created_at) VALUES (?,?,?)",
+                "INSERT INTO button_payloads(token, payload, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                 (token, payload, time.time()),
             )
 

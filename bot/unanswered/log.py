@@ -33,7 +33,7 @@ from bot.forms.model import Form
 from bot.messages import ConversationKey
 from bot.office_time import OfficeZone
 from bot.storage.contracts import RequestStore
-from bot.storage.store import Store
+from bot.storage.sql import SqlDatabase
 
 KINDS = ("none", "ignored_suggestion", "low_confidence")
 MAX_TEXT = 500  # characters kept of a question: enough to read it, bounded whatever was sent
@@ -161,7 +161,7 @@ def toml_string(text: str) -> str:
 
 class UnansweredLog:
     def __init__(
-        self, store: Store, zone: OfficeZone, retention_days: int, clock: Callable[[], float] = time.time
+        self, store: SqlDatabase, zone: OfficeZone, retention_days: int, clock: Callable[[], float] = time.time
     ) -> None:
         self.store = store
         self.zone = zone  # weeks are the office's weeks
@@ -205,8 +205,8 @@ class UnansweredLog:
             if tally:
                 await db.executemany(
                     "INSERT INTO question_counts(week, lang, answered, unanswered) VALUES (?,?,?,?) "
-                    "ON CONFLICT(week, lang) DO UPDATE SET answered = answered + excluded.answered, "
-                    "unanswered = unanswered + excluded.unanswered",
+                    "ON CONFLICT(week, lang) DO UPDATE SET answered = question_counts.answered + excluded.answered, "
+                    "unanswered = question_counts.unanswered + excluded.unanswered",
                     [(week, lang, n[0], n[1]) for (week, lang), n in tally.items()],
                 )
             if entries:
@@ -243,7 +243,7 @@ class UnansweredLog:
         sql = "SELECT id, at, lang, kind, text, topics, channel, chat_id, user_id FROM unanswered"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = await self.store.db.execute_fetchall(sql + " ORDER BY at, id", params)
+        rows = await self.store.fetch(sql + " ORDER BY at, id", params)
         return [
             Unanswered(
                 int(r[0]),
@@ -260,13 +260,13 @@ class UnansweredLog:
         ]
 
     async def entry(self, entry_id: int) -> Unanswered | None:
-        rows = await self.store.db.execute_fetchall(
+        rows = await self.store.fetch(
             "SELECT id, at, lang, kind, text, topics, channel, chat_id, user_id FROM unanswered WHERE id=?",
             (entry_id,),
         )
         if not rows:
             return None
-        r = list(rows)[0]
+        r = rows[0]
         return Unanswered(
             int(r[0]),
             float(r[1]),
@@ -304,7 +304,7 @@ class UnansweredLog:
         if since is not None:  # the week holding `since` counts in full
             sql += " WHERE week >= ?"
             params.append(self.week_of(since))
-        rows = await self.store.db.execute_fetchall(sql + " ORDER BY week, lang", params)
+        rows = await self.store.fetch(sql + " ORDER BY week, lang", params)
         return [WeekCount(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     # -- what staff do with a group -------------------------------------------------------------
@@ -356,22 +356,22 @@ class UnansweredLog:
 
     async def erase_person(self, channel: str, chat_id: str) -> int:
         """Delete what this person asked (by the chat, and by them as the asker in any chat)."""
-        async with self.store.write_lock:
-            cur = await self.store.db.execute(
-                "DELETE FROM unanswered WHERE channel=? AND (chat_id=? OR user_id=?)", (channel, chat_id, chat_id)
+        async with self.store.transaction() as db:
+            gone = await db.fetch(
+                "DELETE FROM unanswered WHERE channel=? AND (chat_id=? OR user_id=?) RETURNING id",
+                (channel, chat_id, chat_id),
             )
-            count = cur.rowcount
+        count = len(gone)
         if count:
-            await self.store.checkpoint()  # the erased text leaves the -wal file too
+            await self.store.after_erasure()  # the erased text leaves the -wal file too
         return count
 
     async def purge(self, older_than: float) -> int:
         """Delete entries recorded before this time (the counts stay: they hold nothing personal)."""
-        async with self.store.write_lock:
-            cur = await self.store.db.execute("DELETE FROM unanswered WHERE at < ?", (older_than,))
-            count = cur.rowcount
+        async with self.store.transaction() as db:
+            count = len(await db.fetch("DELETE FROM unanswered WHERE at < ? RETURNING id", (older_than,)))
         if count:
-            await self.store.checkpoint()
+            await self.store.after_erasure()
         return count
 
     async def purge_expired(self) -> int:
