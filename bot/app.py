@@ -22,8 +22,9 @@ from bot.forms.registry import FormRegistry, load_forms
 from bot.rendering.renderer import Renderer
 from bot.requests.queue import RequestQueue
 from bot.staff.directory import StaffDirectory
+from bot.storage.contracts import Database
+from bot.storage.opening import open_database
 from bot.storage.payloads import PayloadTable
-from bot.storage.store import Store
 from bot.unanswered.log import UnansweredLog
 from handlers.routes import build_routes
 
@@ -62,7 +63,7 @@ def build_answering(config: Config) -> Answering:
 class App:
     config: Config
     core: Core
-    store: Store
+    store: Database
     outbox: Outbox
     inbox: Inbox
     payloads: PayloadTable
@@ -80,7 +81,7 @@ async def open_app(
     """
     answering = answering or build_answering(config)
     forms = load_checked_forms(config)
-    store = await Store.open(config.database, config.lock_wait_seconds)
+    store = await open_database(config)
     try:
         requests = RequestQueue(store, clock, config.zone.tz, config.attachments_dir)
         unanswered = UnansweredLog(store, config.zone, config.privacy.retention_days, clock)

@@ -149,12 +149,6 @@ def load_config(path: Path) -> Config:
         raise r.fail("server.public_url", f"is '{server.public_url}'", 'use a URL such as "https://bot.example.org"')
 
     storage = read_storage(r, rel)
-    if storage.backend != "sqlite":
-        raise r.fail(
-            "storage.url",
-            f"is a PostgreSQL URL ({storage.describe()}), which this version cannot use yet",
-            'use a SQLite file, e.g. url = "data/madoguchi.sqlite3" (PostgreSQL is issue 12, not finished)',
-        )
     return Config(
         path=path,
         database=storage.path,

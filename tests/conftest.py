@@ -1,14 +1,40 @@
 """Shared fixtures. Each feature keeps its fixtures under its own names."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import Config, load_config
+from bot.storage.url import StorageUrl
+from pg_server import Server, fresh_database
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# -- PostgreSQL (tests/test_storage_contract.py, test_request_contract.py, test_workers.py) ------
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """One throw-away server for the session (tests/pg_server.py), started when first asked for."""
+    server = Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: Server) -> str:
+    """A fresh empty database on it (skips, or fails in CI, when there is no PostgreSQL)."""
+    return asyncio.run(fresh_database(pg_server.require()))
+
+
+def on_postgres(config: Config, url: str) -> Config:
+    """The same config with [storage] url naming this PostgreSQL database."""
+    return dataclasses.replace(config, storage=StorageUrl("postgresql", config.database, dsn=url))
 
 
 # -- the request queue (tests/test_queue*.py, test_staff*.py, test_privacy*.py) ----------------

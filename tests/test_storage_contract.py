@@ -17,14 +17,6 @@ from pg_server import Server, fresh_database
 Scenario = Callable[[CoreStore], Awaitable[None]]
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[Server]:
-    server = Server()
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def run_on(request: pytest.FixtureRequest, tmp_path: Path, pg_server: Server) -> Callable[[Scenario], None]:
     """Runs a scenario against a fresh store of this backend, then closes it."""

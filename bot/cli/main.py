@@ -23,7 +23,7 @@ from bot.forms.registry import FormRegistry
 from bot.forms.replies import load_replies
 from bot.messages import Incoming
 from bot.settings import ConfigError, StartError
-from bot.storage.store import StoreError
+from bot.storage.errors import StorageUnavailable
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     except EvalFileError as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
-    except StoreError as exc:  # a file to fix: restarting will not help
+    except StorageUnavailable as exc:  # a file or a server to fix: restarting will not help
         print(f"madoguchi: {exc}", file=sys.stderr)
         return 2
 

@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
 from bot.office_time import OfficeZone
-from bot.storage.store import Store
+from bot.storage.opening import open_database
 from bot.unanswered.log import UnansweredGroup, UnansweredLog, WeekCount
 
 
@@ -73,7 +73,7 @@ def _week(w: WeekCount) -> WeekRow:
 
 
 async def build_report(config: Config, since: str | None, lang: str | None) -> Report:
-    store = await Store.open(config.database, config.lock_wait_seconds)
+    store = await open_database(config)
     try:
         log = UnansweredLog(store, config.zone, config.privacy.retention_days)
         start = _since(since, config.zone)

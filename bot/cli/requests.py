@@ -15,7 +15,7 @@ from bot.office_time import OfficeZone
 from bot.requests.export import export_csv
 from bot.requests.queue import RequestQueue
 from bot.requests.records import STATUSES, Request, format_value, normalize_ref
-from bot.storage.store import Store
+from bot.storage.opening import open_database
 from bot.unanswered.log import UnansweredLog
 
 
@@ -24,7 +24,7 @@ def _run(args: argparse.Namespace, work: Callable[[RequestQueue, Config], Awaita
     config = load_config(resolve_config_path(args.config))
 
     async def main() -> int:
-        store = await Store.open(config.database, config.lock_wait_seconds)
+        store = await open_database(config)
         try:
             return await work(RequestQueue(store, zone=config.zone.tz, attachments=config.attachments_dir), config)
         finally:

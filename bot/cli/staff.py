@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
 from bot.staff.accounts import Account, AccountError, StaffAccounts
-from bot.storage.store import Store
+from bot.storage.opening import open_database
 
 WHY = {
     "login_invalid": "a login is 2-32 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -32,7 +32,7 @@ def _run(args: argparse.Namespace, work: Callable[[StaffAccounts, Config], Await
     config = load_config(resolve_config_path(args.config))
 
     async def main() -> int:
-        store = await Store.open(config.database, config.lock_wait_seconds)
+        store = await open_database(config)
         try:
             return await work(StaffAccounts(store), config)
         except AccountError as exc:

@@ -58,7 +58,14 @@ class Core:
         self._writer = BatchWriter(deps.unanswered) if deps.unanswered is not None else None
 
     async def handle(self, msg: Incoming, fetch: FetchPhoto | None = None) -> list[Reply]:
-        """fetch: how the channel saves a copy of the photo the message carries, if a form wants it."""
+        """fetch: how the channel saves a copy of the photo the message carries, if a form wants it.
+
+        Under the conversation's lock: with several workers on one database, two messages of one
+        person given to two of them are still handled one after the other (bot/storage/postgres)."""
+        async with self.deps.store.conversation_lock(msg.key):
+            return await self._handle(msg, fetch)
+
+    async def _handle(self, msg: Incoming, fetch: FetchPhoto | None) -> list[Reply]:
         store = self.deps.store
         if (msg.payload or "").startswith("forget:"):
             # an erasure: what is still being written of theirs lands first, then is erased with the rest

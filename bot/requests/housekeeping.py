@@ -79,10 +79,13 @@ class Housekeeping:
         self.done = asyncio.Event()  # set after each round: tests wait for the first
 
     async def run_once(self) -> Swept:
-        purged = await self.queue.purge(self.retention_days)
-        entries = 0
-        if self.unanswered is not None:  # what people typed, kept no longer than their requests
-            entries = await self.unanswered.purge(self.clock() - self.retention_days * DAY_SECONDS)
+        purged = entries = 0
+        # several workers on one database: one of them purges, the others skip this round
+        async with self.store.exclusively("purge") as mine:
+            if mine:
+                purged = await self.queue.purge(self.retention_days)
+                if self.unanswered is not None:  # what people typed, kept no longer than their requests
+                    entries = await self.unanswered.purge(self.clock() - self.retention_days * DAY_SECONDS)
         photos = 0
         if self.queue.attachments is not None:
             photos = await sweep_photos(self.store, self.queue.attachments, self.photo_age_seconds, self.clock())

@@ -1,4 +1,4 @@
-"""mypy checks here that the SQLite backend keeps every storage contract (bot/storage/contracts.py).
+"""mypy checks here that both backends keep every storage contract (bot/storage/contracts.py, sql.py).
 
 Nothing calls these functions; each returns its argument as the contract, which mypy accepts only
 if every method of the Protocol is there with a compatible signature.
@@ -11,6 +11,7 @@ from bot.staff.accounts import StaffAccounts
 from bot.staff.sessions import Sessions
 from bot.storage.contracts import CoreStore, RequestStore, SessionStore, StaffAccountStore, UnansweredStore
 from bot.storage.postgres.store import PostgresStore
+from bot.storage.sql import SqlDatabase
 from bot.storage.store import Store
 from bot.unanswered.log import UnansweredLog
 
@@ -36,4 +37,12 @@ def session_store(sessions: Sessions) -> SessionStore:
 
 
 def postgres_core_store(store: PostgresStore) -> CoreStore:
+    return store
+
+
+def sqlite_sql(store: Store) -> SqlDatabase:
+    return store
+
+
+def postgres_sql(store: PostgresStore) -> SqlDatabase:
     return store

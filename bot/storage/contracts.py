@@ -13,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
+
+from bot.storage.sql import SqlDatabase
 
 if TYPE_CHECKING:
     from bot.conversation import Conversation
@@ -38,6 +41,11 @@ class ConversationStore(Protocol):
 
     def queue_conversation(self, key: ConversationKey, state: Conversation) -> asyncio.Future[None]:
         """The save, queued now (saves land in the order they are made); done once durable."""
+        ...
+
+    def conversation_lock(self, key: ConversationKey) -> AbstractAsyncContextManager[None]:
+        """Held around one message's load -> handle -> save, so that two workers given messages
+        of the same person handle them one after the other, each seeing what the other saved."""
         ...
 
 
@@ -67,6 +75,12 @@ class CoreStore(ConversationStore, PayloadStore, NoticeStore, Protocol):
     """What the core, the outbox and the payload table need of one database, and closing it."""
 
     async def close(self) -> None: ...
+
+
+class Database(CoreStore, SqlDatabase, Protocol):
+    """One opened database: the core's contract, and the SQL that the request queue, the
+    unanswered log, the staff accounts and the console run on it (bot/storage/sql.py).
+    Store (SQLite) and PostgresStore are the two; bot/storage/opening.py picks one."""
 
 
 class RequestStore(Protocol):

@@ -65,6 +65,11 @@ class SqlDatabase(SqlRunner, Protocol):
         """The database file a worker thread may open read-only, or None (a server, or in memory)."""
         ...
 
+    def exclusively(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """True in the one worker process holding `name` meanwhile (a chore such as the daily
+        purge runs there); False in the others, which skip it."""
+        ...
+
 
 PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|\bLIKE\b")
 

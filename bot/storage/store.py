@@ -18,13 +18,14 @@ import aiosqlite
 
 from bot.conversation import Conversation
 from bot.messages import Address, ConversationKey
+from bot.storage.errors import StorageUnavailable
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.sql import Row
 
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for a lock another process holds ([storage] lock_wait_seconds)
 
 
-class StoreError(Exception):
+class StoreError(StorageUnavailable):
     """The database cannot be opened, migrated or written; the message names the file and why."""
 
     def __init__(self, path: Path, cause: BaseException) -> None:
@@ -201,6 +202,17 @@ class Store:
 
     def file(self) -> Path | None:
         return None if str(self.path) == ":memory:" else self.path
+
+    # -- one worker at a time: one process owns a SQLite file's writes, so both are given at once --
+
+    @asynccontextmanager
+    async def conversation_lock(self, key: ConversationKey) -> AsyncIterator[None]:
+        # one process: its inbox already runs one person's messages one after another
+        yield
+
+    @asynccontextmanager
+    async def exclusively(self, name: str) -> AsyncIterator[bool]:
+        yield True
 
     async def migrate(self) -> list[int]:
         await self.db.execute(
