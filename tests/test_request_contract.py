@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 import calendar
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import pytest
+from aiohttp import web
 
 from bot.app import App, open_app
 from bot.config import Config
 from bot.conversation import Conversation
-from bot.messages import ConversationKey, Incoming
+from bot.core.channel import Delivery, Limits
+from bot.messages import Address, ConversationKey, Incoming, Photo, Reply
 from bot.office_time import OfficeZone
 from bot.requests.queue import RequestQueue
 from bot.requests.records import NotFound, Refused
@@ -276,4 +278,50 @@ def test_the_daily_purge_runs_in_one_worker_at_a_time(queue_config: Config, pg_u
                     assert (first, second) == (True, False)
             async with two.store.exclusively("purge") as again:
                 assert again
+    asyncio.run(main())
+
+
+class Recorder:
+    """A channel that records what it is given; `reachable` says whether it can deliver now."""
+
+    name = "line"
+    limits = Limits(5000, 13, 20, 300, 5)
+
+    def __init__(self, reachable: bool) -> None:
+        self.reachable = reachable
+        self.sent: list[str] = []
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def web_routes(self) -> Sequence[web.RouteDef]:
+        return ()
+
+    def staff_places(self) -> Sequence[Address]:
+        return ()
+
+    async def deliver(self, to: Address, replies: Sequence[Reply], origin: Incoming | None) -> list[Delivery]:
+        if not self.reachable:
+            return [Delivery.LATER] * len(replies)
+        self.sent += [r.text for r in replies]
+        return [Delivery.SENT] * len(replies)
+
+    async def fetch_photo(self, photo: Photo, owner: str) -> Photo:
+        return photo
+
+
+def test_a_notice_kept_by_one_worker_is_delivered_by_the_other_when_they_next_write(queue_config: Config,
+                                                                                    pg_url: str) -> None:
+    async def main() -> None:
+        async with workers(on_postgres(queue_config, pg_url), 2) as (one, two):
+            away, here = Recorder(reachable=False), Recorder(reachable=True)
+            one.outbox.register(away)
+            two.outbox.register(here)
+            person = Address("line", "Uccc")
+            await one.outbox.deliver([Reply(person, "Staff replied to L-2026-0001", ref="L-2026-0001")])
+            assert away.sent == [] and await two.store.pending_notices(person) != []
+            await two.outbox.deliver([Reply(person, "an answer")], origin=Incoming("line", "Uccc", "Uccc", text="hi"))
+            assert here.sent == ["Staff replied to L-2026-0001", "an answer"]
+            assert await one.store.pending_notices(person) == []
     asyncio.run(main())

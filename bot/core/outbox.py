@@ -59,7 +59,8 @@ class Outbox:
         self.store = store
         self.requests = requests
         self.channels: dict[str, Channel] = {}
-        # addresses with kept notices, so a message from anyone else costs no database read
+        # addresses with kept notices, so a message from anyone else costs no database read (when
+        # this process is the store's only writer: store.shared is False)
         self.waiting: set[Address] = set()
 
     async def open(self) -> None:
@@ -75,7 +76,8 @@ class Outbox:
         """Send each reply where it belongs; returns when every channel has answered."""
         kept: list[int] = []
         by_address: dict[Address, list[Reply]] = {}
-        if origin is not None and origin.address in self.waiting:
+        # with workers beside this one (PostgreSQL), another may have kept a notice for them: ask
+        if origin is not None and (self.store.shared or origin.address in self.waiting):
             # what was kept for this person goes out first, before the answer to what they wrote
             self.waiting.discard(origin.address)
             for notice_id, text in await self.store.pending_notices(origin.address):

@@ -60,6 +60,10 @@ class PayloadStore(Protocol):
 class NoticeStore(Protocol):
     """Notices kept for someone who cannot be reached now, sent when they next write."""
 
+    # True where other worker processes write the same database (PostgreSQL): what this process
+    # remembers of the kept notices is then not the whole truth
+    shared: bool
+
     async def keep_notice(self, to: Address, reply: str, ref: str) -> None: ...
 
     async def pending_addresses(self) -> set[Address]: ...

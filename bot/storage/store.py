@@ -71,6 +71,7 @@ class Store:
     query modules run (bot/storage/sql.SqlDatabase)."""
 
     for_update = ""
+    shared = False  # one process writes a SQLite file (bot/storage/contracts.NoticeStore)
 
     def __init__(
         self,

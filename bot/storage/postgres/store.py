@@ -63,6 +63,7 @@ class PostgresRunner:
 
 class PostgresStore:
     for_update = " FOR UPDATE"
+    shared = True  # built for several worker processes on one database
 
     def __init__(self, pool: asyncpg.Pool, where: str, locks: asyncpg.Pool) -> None:
         self.pool = pool
