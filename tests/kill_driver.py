@@ -11,7 +11,10 @@ from the seed, at most the 5th): "before" as COMMIT starts, "during" a moment (0
 at the next statement, when the request is committed but its acknowledgement not yet sent. It
 prints "KILLING <mode> <n>" first. SQLite's trace callback sees each statement as it runs.
 
-    python tests/kill_driver.py CONFIG USERS SEED [before|during|after]
+With --part I/N it plays only the users whose number is I modulo N: tests/test_workers.py runs
+N drivers at once on one PostgreSQL database, as N worker processes.
+
+    python tests/kill_driver.py CONFIG USERS SEED [before|during|after] [--part I/N]
 """
 
 from __future__ import annotations
@@ -112,10 +115,7 @@ class Player:
         return "\n".join(r.text for r in replies if r.to.chat_id == self.user and r.to.channel == "console")
 
     async def submitted(self) -> bool:
-        async with self.core.deps.store.db.execute(
-            "SELECT 1 FROM requests WHERE channel='console' AND user_id=?", (self.user,)
-        ) as cur:
-            return await cur.fetchone() is not None
+        return bool(await self.core.deps.requests.for_requester("console", self.user))
 
     async def play(self) -> None:
         for _ in range(MAX_STEPS):
@@ -191,7 +191,7 @@ class CommitKiller:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-async def main(config_path: str, n: int, seed: int, mode: str | None) -> None:
+async def main(config_path: str, n: int, seed: int, mode: str | None, part: tuple[int, int]) -> None:
     config = load_config(Path(config_path))
     async with open_app(config, answering=answering_for(config)) as app:
         core = app.core
@@ -200,10 +200,17 @@ async def main(config_path: str, n: int, seed: int, mode: str | None) -> None:
         print("READY", flush=True)
         today = config.zone.today(time.time())
         rng = random.Random(seed)
-        players = [Player(core, user, random.Random(rng.random()), today) for user in user_ids(n)]
+        mine = [user for user in user_ids(n) if int(user[1:]) % part[1] == part[0]]
+        players = [Player(core, user, random.Random(rng.random()), today) for user in mine]
         await asyncio.gather(*(p.play() for p in players))
     print("DONE", flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None))
+    args = sys.argv[1:]
+    at, of = 0, 1
+    if "--part" in args:
+        where = args.index("--part")
+        at, of = (int(x) for x in args[where + 1].split("/"))
+        del args[where : where + 2]
+    asyncio.run(main(args[0], int(args[1]), int(args[2]), args[3] if len(args) > 3 else None, (at, of)))

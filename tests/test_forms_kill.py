@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -35,13 +36,14 @@ ZONE = load_config(REPO / "config.toml").zone  # the office's calendar decides w
 class Driver:
     """The driver process, with its output read as it comes (the pipe survives the kill)."""
 
-    def __init__(self, config: Path, seed: int, mode: str | None = None) -> None:
+    def __init__(self, config: Path, seed: int, mode: str | None = None, part: str = "") -> None:
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.errors = config.parent / f"driver-{seed}.err"
         with self.errors.open("w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, str(DRIVER), str(config), str(USERS), str(seed)] + ([mode] if mode else []),
+                [sys.executable, str(DRIVER), str(config), str(USERS), str(seed)] + ([mode] if mode else [])
+                + (["--part", part] if part else []),
                 stdout=subprocess.PIPE,
                 stderr=err,
                 text=True,
@@ -88,7 +90,10 @@ class Driver:
         return out
 
 
-def read_db(db: Path) -> tuple[dict[str, list[dict]], dict[str, dict]]:
+Found = tuple[dict[str, list[dict]], dict[str, dict]]  # requests by user, conversation states by user
+
+
+def read_db(db: Path) -> Found:
     con = sqlite3.connect(db)
     try:
         requests: dict[str, list[dict]] = {}
@@ -103,9 +108,9 @@ def read_db(db: Path) -> tuple[dict[str, list[dict]], dict[str, dict]]:
     return requests, states
 
 
-def check_consistent(db: Path, acked: dict[str, set[str]], today: date) -> int:
+def check_consistent(found: Found, acked: dict[str, set[str]], today: date) -> int:
     """The invariants; returns how many users are in the middle of a form."""
-    requests, states = read_db(db)
+    requests, states = found
     in_progress = 0
     for user in user_ids(USERS):
         kind, lang, _, stored = plan(user, today)
@@ -159,10 +164,10 @@ def test_sigkill_while_50_users_fill_and_submit_forms(tmp_path: Path) -> None:
         mid_run_kills += driver.kill()
         for user, refs in driver.acks().items():
             acked.setdefault(user, set()).update(refs)
-        seen_in_progress = max(seen_in_progress, check_consistent(db, acked, ZONE.today(time.time())))
+        seen_in_progress = max(seen_in_progress, check_consistent(read_db(db), acked, ZONE.today(time.time())))
     assert mid_run_kills >= 1 and seen_in_progress > 0, "no kill landed in the middle of the forms"
 
-    finish_and_check(config, db, seed + KILLS, acked)
+    finish_and_check([Driver(config, seed + KILLS)], lambda: read_db(db), acked)
 
 
 def test_sigkill_during_the_commit_of_a_submit(tmp_path: Path) -> None:
@@ -180,7 +185,7 @@ def test_sigkill_during_the_commit_of_a_submit(tmp_path: Path) -> None:
         assert driver.proc.returncode == -signal.SIGKILL and killing.split()[1] == mode, driver.errors.read_text()
         for user, refs in driver.acks().items():
             acked.setdefault(user, set()).update(refs)
-        check_consistent(db, acked, ZONE.today(time.time()))
+        check_consistent(read_db(db), acked, ZONE.today(time.time()))
         before, stored = stored, sum(len(r) for r in read_db(db)[0].values())
         new = int(killing.split()[2])  # the run's new requests, the interrupted one included
         if mode == "before":  # rolled back
@@ -189,19 +194,19 @@ def test_sigkill_during_the_commit_of_a_submit(tmp_path: Path) -> None:
             assert stored == before + new
         else:  # either; and other users' submits may commit in the 0-3 ms before the kill lands
             assert stored >= before + new - 1
-    finish_and_check(config, db, seed + 6, acked)
+    finish_and_check([Driver(config, seed + 6)], lambda: read_db(db), acked)
 
 
-def finish_and_check(config: Path, db: Path, seed: int, acked: dict[str, set[str]]) -> None:
-    """The last run is left to finish; then every user has exactly one request, numbered without gaps."""
-    driver = Driver(config, seed)
-    driver.finish()
-    assert "DONE" in driver.lines and not [line for line in driver.lines if line.startswith("STUCK")]
-    for user, refs in driver.acks().items():
-        acked.setdefault(user, set()).update(refs)
-    assert check_consistent(db, acked, ZONE.today(time.time())) == 0
+def finish_and_check(drivers: list[Driver], read: Callable[[], Found], acked: dict[str, set[str]]) -> None:
+    """The last runs are left to finish; then every user has exactly one request, numbered without gaps."""
+    for driver in drivers:
+        driver.finish()
+        assert "DONE" in driver.lines and not [line for line in driver.lines if line.startswith("STUCK")]
+        for user, refs in driver.acks().items():
+            acked.setdefault(user, set()).update(refs)
+    assert check_consistent(read(), acked, ZONE.today(time.time())) == 0
 
-    requests, _ = read_db(db)
+    requests, _ = read()
     assert sorted(requests) == user_ids(USERS)  # every user submitted exactly once (checked above)
     assert all(len(refs) == 1 for refs in acked.values())  # a retried submit gave the same reference
     year = ZONE.local(time.time()).year  # references count in the office's year
