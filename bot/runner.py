@@ -78,6 +78,12 @@ class Service:
             # finishes what it took in, then the store closes
             self.app = await self.stack.enter_async_context(open_app(self.config, answering=self.answering))
             self.stack.push_async_callback(self._stop_channels)
+            if self.app.store.shared and self.config.telegram.enabled and self.config.telegram.mode == "polling":
+                # Telegram gives updates to one poller: a second one gets "Conflict" and nothing
+                log.warning(
+                    "telegram: polling on a shared database; only one process may poll. For several "
+                    'workers set [telegram] mode = "webhook" (README, "Storage")'
+                )
             self.channels = build_channels(self.app, *self.secrets)
             for channel in self.channels:
                 self.app.outbox.register(channel)

@@ -12,12 +12,18 @@ and resumes there after the kill.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
+import re
 import time
 from pathlib import Path
 
+from conftest import on_postgres
+from fake_line import FakeLine, Sent, user_id
+from line_harness import LINE_ENV, both_config
 from pg_server import Server
+from telegram_harness import RunningBot
 from test_forms_kill import REPO, USERS, ZONE, Driver, Found, check_consistent, finish_and_check
 
 WORKERS = 4
@@ -81,3 +87,48 @@ def test_four_workers_on_one_database_with_one_killed_at_random_moments(tmp_path
     assert mid_run_kills >= 1 and seen_in_progress > 0, "no kill landed in the middle of the forms"
 
     finish_and_check(drivers, lambda: read_pg(pg_url), acked)
+
+
+def test_a_line_officer_fills_a_form_through_two_workers_behind_one_webhook(tmp_path: Path, pg_url: str) -> None:
+    """`madoguchi run` twice on one PostgreSQL database, as two workers behind a load balancer: each
+    webhook call of one LINE officer goes to either; the form moves on step by step all the same."""
+    officer = user_id(7302)
+    ref_pattern = re.compile(r"\b[A-Z]-\d{4}-\d{4}\b")
+
+    async def main() -> None:
+        line = FakeLine()
+        line_url = await line.start()
+        config = on_postgres(both_config(tmp_path, line_url, None), pg_url)
+        config = dataclasses.replace(config, line=dataclasses.replace(config.line, loading_after_seconds=60.0))
+        rng = random.Random()
+        try:
+            async with RunningBot(config, LINE_ENV) as one, RunningBot(config, LINE_ENV) as two:
+                hooks = [f"http://127.0.0.1:{bot.port}{config.line.webhook_path}" for bot in (one, two)]
+                used: list[int] = []
+
+                async def send(event: dict) -> list[Sent]:
+                    mark = line.mark()
+                    used.append(len(used) if len(used) < 2 else rng.randrange(2))  # both, then either
+                    status, _ = await line.post_events(hooks[used[-1]], [event])
+                    assert status == 200
+                    return [s for s in line.sent[mark:] if s.to == officer]
+
+                [answer] = await send(line.text_event(officer, "출장 강좌에 대해 알려 주세요"))
+                label = one.core.deps.renderer.label
+                [q] = await send(line.postback_event(officer, answer.button(label("ko", "apply"))["data"]))
+                for text in ["서울대학교", "일본어학과", "김민준", "kim@snu.ac.kr", "2027-05-10"]:
+                    [q] = await send(line.text_event(officer, text))
+                assert "(6/9)" in q.text
+                [q] = await send(line.postback_event(officer, q.button("온라인")["data"]))
+                [q] = await send(line.text_event(officer, "일본의 마쓰리"))
+                [q] = await send(line.text_event(officer, "40"))
+                [summary] = await send(line.postback_event(officer, q.button(label("ko", "form_skip"))["data"]))
+                [receipt] = await send(line.postback_event(officer, summary.button(label("ko", "form_submit"))["data"]))
+                ref = ref_pattern.search(receipt.text)
+                assert ref, receipt.text
+                [stored] = await two.service.app.requests.list()
+                assert stored.ref == ref.group(0) and stored.answers["email"] == "kim@snu.ac.kr"
+                assert stored.answers["students"] == 40 and stored.channel == "line"
+        finally:
+            await line.stop()
+    asyncio.run(main())
