@@ -15,6 +15,7 @@ from bot.answering.evaluate import EvalFileError, format_report, read_questions,
 from bot.answering.knowledge import KnowledgeError
 from bot.answering.matcher import Matcher
 from bot.app import load_checked_forms, load_checked_knowledge, open_app
+from bot.cli import db as cli_db
 from bot.cli import report as cli_report
 from bot.cli import requests as cli_requests
 from bot.cli import staff as cli_staff
@@ -223,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_requests.add_parser(sub, common)
     cli_staff.add_parser(sub, common)
     cli_report.add_parser(sub, common)
+    cli_db.add_parser(sub, common)
     return parser
 
 
