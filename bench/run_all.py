@@ -24,6 +24,7 @@ BENCHMARKS = [
     ("reliability.py", [], ["--quick"]),
     ("web_console.py", [], ["--quick"]),
     ("staff_at_scale.py", [], ["--requests", "5000", "--samples", "6"]),
+    ("storage_backends.py", [], ["--quick"]),
 ]
 
 
