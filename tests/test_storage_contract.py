@@ -120,3 +120,19 @@ def test_an_unreachable_server_fails_within_seconds_naming_it_without_the_passwo
         asyncio.run(PostgresStore.open("postgresql://bot@127.0.0.1:1/madoguchi", password="s3cret"))
     assert time.monotonic() - started < 12
     assert "127.0.0.1:1" in str(caught.value) and "s3cret" not in str(caught.value)
+
+
+def test_workers_opening_a_new_database_at_once_migrate_it_once(pg_server: Server) -> None:
+    from bot.storage.postgres.store import PostgresStore
+
+    async def main() -> None:
+        db = await fresh_database(pg_server.require())
+        stores = await asyncio.gather(*(PostgresStore.open(db) for _ in range(4)))
+        try:
+            assert [await store.migrate() for store in stores] == [[]] * 4
+            rows = await stores[0].fetch("SELECT version FROM schema_migrations ORDER BY version")
+            assert [row[0] for row in rows] == [1, 2]
+        finally:
+            for store in stores:
+                await store.close()
+    asyncio.run(main())

@@ -22,7 +22,7 @@ from typing import Any
 from bot.channels.attachments import owner_of, photos_of
 from bot.messages import ConversationKey
 from bot.office_time import OfficeZone
-from bot.requests.export import export_csv, export_sqlite_file
+from bot.requests.export import export_from, export_sqlite_file
 from bot.requests.records import ERASED_ACTOR, REQUEST_COLUMNS, Event, NotFound, Refused, Request
 from bot.storage.sql import SqlDatabase, SqlRunner
 
@@ -32,7 +32,6 @@ _ERASE = "answers='{}', chat_id='', user_id='', awaiting_answer=0, unreachable=0
 _PERSONAL_EVENT_ACTIONS = ("reply", "requester_reply", "note", "submitted")
 
 Decide = Callable[[Request], dict[str, Any]]
-EXPORT_CHUNK = 2000  # rows read at a time for an export from a server: each read a few ms on the loop
 
 
 class _TokenTaken(Exception):
@@ -141,19 +140,7 @@ class RequestQueue:
         path = self.store.file()
         if path is not None:
             return await asyncio.to_thread(export_sqlite_file, path, zone)
-        found: builtins.list[Request] = []
-        last = -1
-        while True:
-            rows = await self.store.fetch(
-                f"SELECT {REQUEST_COLUMNS} FROM requests WHERE id > ? ORDER BY id LIMIT ?", (last, EXPORT_CHUNK)
-            )
-            found += [Request.from_row(row) for row in rows]
-            if len(rows) < EXPORT_CHUNK:
-                break
-            last = found[-1].id
-            await asyncio.sleep(0)
-        found.sort(key=lambda r: (r.created_at, r.id))
-        return len(found), await asyncio.to_thread(export_csv, found, zone)
+        return await export_from(self.store, zone)
 
     async def kinds(self) -> builtins.list[str]:
         rows = await self.store.fetch("SELECT DISTINCT kind FROM requests ORDER BY kind")
