@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -481,11 +482,13 @@ async def at_scale(backend: str, where: str, rows: dict[str, Any], zone: OfficeZ
         t0 = time.perf_counter()
         await (fill_sqlite(store, rows) if backend == "sqlite" else fill_postgres(store, rows))
         filled = time.perf_counter() - t0
+        gc.freeze()  # as `madoguchi run` does once started (bot/runner.py): what exists now stays
         out: dict[str, Any] = {"fill_seconds": round(filled, 1)}
         out |= await reads(store, zone, samples, search)
         out["export"] = await export(store, zone, exports, len(rows["requests"]))
         return out
     finally:
+        gc.unfreeze()
         await store.close()
 
 
