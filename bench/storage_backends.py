@@ -51,7 +51,6 @@ import json
 import multiprocessing
 import os
 import queue as queue_module
-import random
 import shutil
 import socket
 import statistics
@@ -337,55 +336,9 @@ EVENT_FIELDS = ("request_id", "at", "actor", "action", "text")
 
 def make_rows(n: int, shapes: dict, zone: Any, now: float, seed: int = 11) -> dict[str, Any]:
     """Requests and their events as bench/web_console.py's fill() makes them, as tuples for either store."""
-    from datetime import datetime
-
     import web_console as wc
 
-    rng = random.Random(seed)
-    created = wc.created_times(rng, n, now)
-    kinds = list(wc.KINDS)
-    weights = [wc.KINDS[k][1] for k in kinds]
-    seqs: dict[tuple[str, int], int] = {}
-    requests, events = [], []
-    for i, at in enumerate(created):
-        newest_rank = n - 1 - i
-        if newest_rank < wc.OPEN_NEWEST:
-            status = ("new", "new", "claimed", "answered")[newest_rank % 4]
-        else:
-            status = rng.choice(("new", "claimed", "answered")) if rng.random() < wc.OLD_OPEN else "closed"
-        kind = rng.choices(kinds, weights)[0]
-        row, shape_events = rng.choice(shapes[kind, status])
-        lang = "ko" if i % 97 == 0 else rng.choices(["ko", "ja", "en"], [0.5, 0.4, 0.1])[0]
-        contact, email = wc.person(rng, lang)
-        if i % 97 == 0:
-            contact = wc.SEARCH
-        channel = "telegram" if rng.random() < 0.7 else "line"
-        user = str(rng.randrange(10**8, 10**10)) if channel == "telegram" else "U" + uuid.UUID(
-            int=rng.getrandbits(128)).hex
-        staff = rng.choice(ACTORS)
-        year = datetime.fromtimestamp(at, zone).year
-        prefix = wc.KINDS[kind][0]
-        seqs[prefix, year] = seqs.get((prefix, year), 0) + 1
-        request_id = i + 1
-        gaps = {"submitted": 0.0, "claimed": rng.uniform(0.2, 30) * 3600, "reply": rng.uniform(1, 48) * 3600,
-                "requester_reply": rng.uniform(1, 72) * 3600, "closed": rng.uniform(1, 120) * 3600}
-        offsets, total = [], 0.0
-        for e in shape_events:
-            total += gaps.get(e["action"], 3600.0)
-            offsets.append(total)
-        squeeze = min(1.0, (now - at) * 0.9 / total) if total else 1.0
-        old_requester = f"{row['channel']}:{row['user_id']}"
-        last, closed_at = at, None
-        for e, offset in zip(shape_events, offsets, strict=True):
-            last = at + offset * squeeze
-            actor = f"{channel}:{user}" if e["actor"] == old_requester else staff
-            events.append((request_id, last, actor, e["action"], e["text"]))
-            if e["action"] == "closed":
-                closed_at = last
-        answers = wc.answers_for(kind, rng, lang, contact, email)
-        requests.append((request_id, f"{prefix}-{year}-{seqs[prefix, year]:04d}", uuid.uuid4().hex, kind, status,
-                         json.dumps(answers, ensure_ascii=False), channel, user, user, lang,
-                         staff if row["assignee"] else None, 0, int(row["awaiting_answer"]), at, last, closed_at))
+    requests, events, seqs, _ = wc.make_rows(n, shapes, ACTORS, zone, now, seed)
     counters = [(p, y, s) for (p, y), s in seqs.items()]
     return {"requests": requests, "events": events, "counters": counters}
 

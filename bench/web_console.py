@@ -217,16 +217,20 @@ def created_times(rng: random.Random, n: int, now: float) -> list[float]:
     return sorted(times)
 
 
-def fill(path: Path, n: int, shapes: dict[tuple[str, str], list[Any]], actors: list[str], zone: Any,
-         now: float, seed: int) -> dict[str, Any]:
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], dict[tuple[str, int], int], dict[str, int]]
+
+
+def make_rows(n: int, shapes: dict[tuple[str, str], list[Any]], actors: list[str], zone: Any, now: float,
+              seed: int, start: int = 1) -> Rows:
+    """n requests (ids from `start`) and their audit events as tuples in the requests and
+    request_events columns, with the reference counters and how many got each status.
+    bench/storage_backends.py writes the same rows into both stores."""
     rng = random.Random(seed)
     created = created_times(rng, n, now)
     kinds = list(KINDS)
     weights = [KINDS[k][1] for k in kinds]
     seqs: dict[tuple[str, int], int] = {}
     requests, events = [], []
-    db = sqlite3.connect(path, isolation_level=None)
-    start = int(db.execute("SELECT coalesce(max(id), 0) FROM requests").fetchone()[0]) + 1
     statuses = {"new": 0, "claimed": 0, "answered": 0, "closed": 0}
     for i, at in enumerate(created):
         newest_rank = n - 1 - i
@@ -271,6 +275,14 @@ def fill(path: Path, n: int, shapes: dict[tuple[str, str], list[Any]], actors: l
         requests.append((request_id, f"{prefix}-{year}-{seqs[prefix, year]:04d}", uuid.uuid4().hex, kind, status,
                          json.dumps(answers, ensure_ascii=False), channel, user, user, lang,
                          staff if row["assignee"] else None, 0, int(row["awaiting_answer"]), at, last, closed_at))
+    return requests, events, seqs, statuses
+
+
+def fill(path: Path, n: int, shapes: dict[tuple[str, str], list[Any]], actors: list[str], zone: Any,
+         now: float, seed: int) -> dict[str, Any]:
+    db = sqlite3.connect(path, isolation_level=None)
+    start = int(db.execute("SELECT coalesce(max(id), 0) FROM requests").fetchone()[0]) + 1
+    requests, events, seqs, statuses = make_rows(n, shapes, actors, zone, now, seed, start)
     db.execute("BEGIN IMMEDIATE")
     db.executemany("INSERT INTO requests(id, ref, token, kind, status, answers, channel, chat_id, user_id, lang, "
                    "assignee, unreachable, awaiting_answer, created_at, updated_at, closed_at) "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,14 +52,24 @@ def queue_config(tmp_path: Path) -> Config:
                                staff_ids=frozenset({QUEUE_STAFF}))
 
 
+def repo_config_file(folder: Path, url: str | Path, **settings: str) -> Path:
+    """The repo's config.toml written into `folder` as config.toml: [storage] url = `url`, the
+    repo's knowledge, and each `line = "old"` of `settings` (key = its value) set to the new value."""
+    text = (REPO / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{url}"')
+    text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
+    for key, value in settings.items():
+        text, found = re.subn(rf'(?m)^{key} = "[^"]*"', f'{key} = "{value}"', text)
+        assert found == 1, key
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def queue_config_file(tmp_path: Path) -> Path:
     """A config.toml for the `madoguchi requests` commands: the repo's, with the database in tmp_path."""
-    text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{tmp_path / "queue.sqlite3"}"')
-    text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
+    path = repo_config_file(tmp_path, tmp_path / "queue.sqlite3")
     assert load_config(path).database == tmp_path / "queue.sqlite3"
     return path
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bot.forms.registry import load_forms
 from bot.config import load_config
+from conftest import repo_config_file
 from kill_driver import plan, user_ids
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,12 +139,7 @@ def check_consistent(found: Found, acked: dict[str, set[str]], today: date) -> i
 
 def write_config(tmp_path: Path) -> tuple[Path, Path]:
     db = tmp_path / "kill.sqlite3"
-    text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{db}"')
-    text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
-    config = tmp_path / "config.toml"
-    config.write_text(text, encoding="utf-8")
-    return config, db
+    return repo_config_file(tmp_path, db), db
 
 
 def test_sigkill_while_50_users_fill_and_submit_forms(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from bot.app import open_app
 from bot.channels.console.shell import ConsoleShell
 from bot.config import Config
+from conftest import repo_config_file
 from shared import answering_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,13 +32,7 @@ db.execute("ROLLBACK")
 
 
 def config_file(tmp_path: Path, database: Path) -> Path:
-    text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{database}"')
-    text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
-    text = text.replace('index_cache = "data/cache"', f'index_cache = "{REPO / "data" / "cache"}"')
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return repo_config_file(tmp_path, database, index_cache=str(REPO / "data" / "cache"))
 
 
 def cli(config: Path, *args: str) -> tuple[int, str, float]:

@@ -19,12 +19,12 @@ import re
 import time
 from pathlib import Path
 
-from conftest import on_postgres
+from conftest import on_postgres, repo_config_file
 from fake_line import FakeLine, Sent, user_id
 from line_harness import LINE_ENV, both_config
 from pg_server import Server
 from telegram_harness import RunningBot
-from test_forms_kill import REPO, USERS, ZONE, Driver, Found, check_consistent, finish_and_check
+from test_forms_kill import USERS, ZONE, Driver, Found, check_consistent, finish_and_check
 
 WORKERS = 4
 KILLS = 5
@@ -50,19 +50,9 @@ def read_pg(url: str) -> Found:
     return asyncio.run(read())
 
 
-def write_config(tmp_path: Path, url: str) -> Path:
-    text = (REPO / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('url = "data/madoguchi.sqlite3"', f'url = "{url}"')
-    text = text.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
-    text = text.replace('attachments = "data/attachments"', f'attachments = "{tmp_path / "attachments"}"')
-    config = tmp_path / "config.toml"
-    config.write_text(text, encoding="utf-8")
-    return config
-
-
 def test_four_workers_on_one_database_with_one_killed_at_random_moments(tmp_path: Path, pg_url: str,
                                                                           pg_server: Server) -> None:
-    config = write_config(tmp_path, pg_url)
+    config = repo_config_file(tmp_path, pg_url, attachments=str(tmp_path / "attachments"))
     rng = random.Random()
     seed = rng.randrange(10**6)
     part = [f"{i}/{WORKERS}" for i in range(WORKERS)]
