@@ -70,7 +70,7 @@ def test_unknown_question_offers_staff_and_remembers_the_question(answer_config,
     assert state["pending_question"] == "JETの面接対策を教えてください"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "🙂🎉🙂", "\x00\x07\x1b\u200b", "!!!???"])
+@pytest.mark.parametrize("text", ["", "   ", "🎉🍣🎉", "\x00\x07\x1b\u200b", "!!!???"])
 def test_messages_without_words_get_a_prompt_not_an_error(answer_config, text):
     [reply] = chat(answer_config, "/lang ko", text)
     assert "질문을 글자로 입력해 주세요" in reply.text
@@ -78,8 +78,14 @@ def test_messages_without_words_get_a_prompt_not_an_error(answer_config, text):
 
 
 def test_emoji_only_uses_the_language_seen_before(answer_config):
-    [reply] = chat(answer_config, "도란도란이 뭐예요?", "🙂")
+    [reply] = chat(answer_config, "도란도란이 뭐예요?", "🍣")
     assert "질문을 글자로" in reply.text
+
+
+@pytest.mark.parametrize("text, words", [("🙂", "도와드릴 일이"), ("🙏🙏", "천만에요"), ("👋", "크레아")])
+def test_emoji_that_say_something_get_small_talk_in_the_language_seen_before(answer_config, text, words):
+    [reply] = chat(answer_config, "도란도란이 뭐예요?", text)
+    assert words in reply.text
 
 
 def test_ten_thousand_characters_get_an_answer(answer_config):

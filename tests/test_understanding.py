@@ -20,13 +20,18 @@ REPO = Path(__file__).resolve().parent.parent
     ("ありがとうございます", "thanks"), ("감사합니다!!", "thanks"), ("thx", "thanks"),
     ("ㅋㅋㅋ", "laughter"), ("www", "laughter"), ("ㅠㅠ", "sad"), ("👍", "ok"), ("ok thanks!", "thanks"),
     ("bye", "bye"), ("수고하세요", "bye"), ("are you a bot?", "bot"),
+    # emoji by their names, chat abbreviations, phrases written together without a space
+    ("👋", "greeting"), ("🙏", "thanks"), ("😂😂", "laughter"), ("😢", "sad"), ("👌", "ok"),
+    ("ㄱㅅ", "thanks"), ("ㅇㅇ", "ok"), ("ㅎㅇ", "greeting"), ("お世話になっております", "greeting"),
+    ("はいわかりました", "ok"), ("네알겠습니다", "ok"), ("おつかれさまでした", "bye"),
 ])
 def test_small_talk_is_recognised_in_three_languages(text: str, kind: str) -> None:
     talk = classify(text)
     assert talk is not None and talk.kind == kind and talk.rest == ""
 
 
-@pytest.mark.parametrize("text", ["JETプログラムとは？", "출강 신청 방법", "how do I join the omatsuri", "はい、出前講座の件です"])
+@pytest.mark.parametrize("text", ["JETプログラムとは？", "출강 신청 방법", "how do I join the omatsuri", "はい、出前講座の件です",
+                                  "네이버", "예약", "yoga", "good bye lecture"])
 def test_questions_are_not_small_talk(text: str) -> None:
     talk = classify(text)
     assert talk is None or talk.rest  # a leading greeting may go, the question stays

@@ -25,6 +25,11 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "よろしくお願いします",
         "よろしくおねがいします",
         "よろしくお願いいたします",
+        "お世話になっております",
+        "お世話になります",
+        "お疲れ様です",
+        "お疲れさまです",
+        "おつかれさまです",
         "もしもし",
         "どうも",
         "안녕",
@@ -34,12 +39,15 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "반가워요",
         "처음뵙겠습니다",
         "잘부탁드립니다",
+        "ㅎㅇ",
         "hi",
         "hello",
         "hey",
         "hiya",
         "helo",
         "hellothere",
+        "hithere",
+        "heythere",
         "goodmorning",
         "goodafternoon",
         "goodevening",
@@ -68,6 +76,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "감사",
         "땡큐",
         "감사드립니다",
+        "ㄱㅅ",
+        "ㄳ",
         "thanks",
         "thankyou",
         "thx",
@@ -99,6 +109,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "넵",
         "예",
         "알겠습니다",
+        "ㅇㅋ",
+        "ㅇㅇ",
         "알겠어요",
         "알았어요",
         "오케이",
@@ -125,6 +137,9 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "失礼します",
         "おやすみ",
         "おやすみなさい",
+        "お疲れ様でした",
+        "お疲れさまでした",
+        "おつかれさまでした",
         "バイバイ",
         "안녕히계세요",
         "안녕히가세요",
@@ -133,6 +148,8 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "수고하셨습니다",
         "또봐요",
         "바이",
+        "ㅂㅂ",
+        "ㅂㅇ",
         "bye",
         "goodbye",
         "byebye",
@@ -180,11 +197,22 @@ class SmallTalk:
     rest: str  # what follows the small talk at the front of the message ("" when there is nothing)
 
 
-_LOOKUP = {phrase: kind for kind, phrases in _PHRASES.items() for phrase in phrases}
-
-
 def _squash(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+# keys folded as messages are (NFKC turns the jamo of ㅇㅋ into conjoining forms)
+_LOOKUP = {_squash(phrase): kind for kind, phrases in _PHRASES.items() for phrase in phrases}
+_LONGEST = max(map(len, _LOOKUP))
+
+# emoji by what their Unicode names say: a wave greets, folded hands thank, a thumbs-up agrees
+_EMOJI_NAMES = (
+    ("thanks", ("FOLDED HANDS", "HEART", "BOUQUET")),
+    ("greeting", ("WAVING HAND",)),
+    ("sad", ("CRYING", "SAD", "PENSIVE", "DISAPPOINTED", "WORRIED", "WEARY", "ANGUISHED", "FROWNING")),
+    ("ok", ("THUMBS UP", "OK HAND", "CHECK MARK", "SQUARED OK", "OK GESTURE", "CLAPPING", "RAISED HAND")),
+    ("laughter", ("TEARS OF JOY", "LAUGHING", "GRINNING", "BEAMING", "SMILING", "SMILE", "WINKING", "BLUSH")),
+)
 
 
 def _kind_of(squashed: str) -> str | None:
@@ -195,20 +223,50 @@ def _kind_of(squashed: str) -> str | None:
     return None
 
 
+def _segments(squashed: str) -> list[str] | None:
+    """The text as a run of small-talk phrases written together (ではしつれいします, はいありがとう,
+    네감사합니다), or None: the fewest pieces, found by dynamic programming over the phrase list."""
+    best: list[list[str] | None] = [[]] + [None] * len(squashed)
+    for end in range(1, len(squashed) + 1):
+        for start in range(max(0, end - _LONGEST), end):
+            before = best[start]
+            piece = squashed[start:end]
+            if before is not None and _kind_of(piece) is not None:
+                if best[end] is None or len(before) + 1 < len(best[end] or ()):
+                    best[end] = [*before, piece]
+    return best[-1]
+
+
+def _emoji_kind(text: str) -> str | None:
+    """What a message of emoji alone says, by the emoji's names; None when none says anything."""
+    kinds = set()
+    for char in text:
+        name = unicodedata.name(char, "")
+        for kind, words in _EMOJI_NAMES:
+            if any(word in name for word in words):
+                kinds.add(kind)
+                break
+    return next((k for k in _PRIORITY if k in kinds), None)
+
+
 def classify(text: str) -> SmallTalk | None:
     """Small talk, with whatever follows it, or None when the message is something else."""
     stripped = text.strip()
     if not stripped:
         return None
     squashed = _squash(stripped)
-    if not squashed:  # emoji or punctuation only: a thumbs-up is an "ok"
-        return SmallTalk("ok", "") if any(c in stripped for c in "👍👌🙆🆗✅") else None
+    if not squashed:  # emoji or punctuation only: a wave greets, 🙏 thanks, 👍 agrees
+        kind = _emoji_kind(stripped)
+        return SmallTalk(kind, "") if kind is not None else None
     if len(stripped) <= MAX_CHARS:
         kind = _kind_of(squashed)
         if kind is not None:
             return SmallTalk(kind, "")
         # several small-talk words: "ㅎㅎ 감사합니다", "ok thanks!", "はい、ありがとうございます"
         kinds = [_kind_of(part) for part in map(_squash, re.split(r"[\s,.!?、。！？~～]+", stripped)) if part]
+        if not (kinds and all(kinds)):  # written together, with no space: はいありがとうございます
+            pieces = _segments(squashed)
+            kinds = [_kind_of(piece) for piece in pieces] if pieces else []
         if kinds and all(kinds):
             return SmallTalk(next((k for k in _PRIORITY if k in kinds), kinds[0]) or "ok", "")
     # "안녕하세요! 출강 신청은 어떻게 하나요?": small talk first, then a question
