@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import repo_config_file
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -70,11 +72,8 @@ def test_config_from_environment_variable_and_missing_key(tmp_path):
 
 
 def test_piped_shell_chats_in_three_languages(tmp_path):
-    config = (REPO / "config.toml").read_text(encoding="utf-8")
-    config = config.replace('url = "data/madoguchi.sqlite3"', f'url = "{tmp_path / "s.sqlite3"}"')
-    config = config.replace('path = "knowledge"', f'path = "{REPO / "knowledge"}"')
-    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
-    script = "出前講座について教えて\n도란도란이 뭐예요?\nWhere is the CLAIR Seoul office?\n1\n/lang ko\n🙂\n"
+    repo_config_file(tmp_path, tmp_path / "s.sqlite3")
+    script = "出前講座について教えて\n도란도란이 뭐예요?\nWhere is the CLAIR Seoul office?\n1\n/lang ko\n🍣\n"
     out = madoguchi("shell", "--config", str(tmp_path / "config.toml"), stdin=script)
     assert out.returncode == 0, out.stderr
     text = out.stdout
