@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.config import LANGUAGES, load_config  # noqa: E402
-from bot.answering.evaluate import read_questions  # noqa: E402
+from bot.answering.evaluate import SMALLTALK, read_questions  # noqa: E402
 from bot.answering.knowledge import KnowledgeBase, LocalText, Topic, load_knowledge  # noqa: E402
 from bot.answering.matcher import Matcher  # noqa: E402
 
@@ -135,7 +135,8 @@ def top1(matcher: Matcher):
 
 def child(args: argparse.Namespace) -> None:
     """The synthetic base in a fresh process, from the cached index the parent built."""
-    questions = read_questions(Path(args.questions))
+    # small talk is understood before matching (bot/answering/smalltalk.py): not a matcher's question
+    questions = [q for q in read_questions(Path(args.questions)) if q.topic != SMALLTALK]
     config = load_config(REPO / "config.toml")
     rss0 = rss_mib()
     base = synthetic(load_knowledge(config.knowledge_dir), args.entries)
@@ -168,7 +169,8 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    questions = read_questions(Path(args.questions))
+    # small talk is understood before matching (bot/answering/smalltalk.py): not a matcher's question
+    questions = [q for q in read_questions(Path(args.questions)) if q.topic != SMALLTALK]
     config = load_config(REPO / "config.toml")
     rss0 = rss_mib()
     kb = load_knowledge(config.knowledge_dir)

@@ -116,3 +116,19 @@ def test_every_aspect_asked_about_gets_a_reply_naming_it_in_each_language(answer
                                     .read_text(encoding="utf-8"))
     for lang in ("ja", "ko", "en"):
         assert sorted(f"aspect_{a}" for a in aspects if f"aspect_{a}" not in renderer_labels[lang]) == [], lang
+
+
+# what the owner found, tried as a new user would (issue 9): each went to the wrong topic
+@pytest.mark.parametrize("text, kind, topic", [
+    ("Where is the office?", "answer", "seoul.contact"),  # the CLAIR profile, which has no address
+    ("How do I get to your office?", "answer", "seoul.contact"),  # the office profile, no address
+    ("How can my city join the omatsuri festival?", "answer", "seoul.omatsuri"),  # JETAA's chapter
+    ("Is the lecture free?", "partial", "seoul.lecture"),  # 도란도란, whose answer says "no cost"
+    ("今年のおまつりはいつ開催されますか", "partial", "seoul.omatsuri"),  # the sources give no 2026 date
+])
+def test_the_owners_examples_find_their_topic_or_say_what_the_sources_lack(answer_config, text, kind, topic) -> None:
+    from bot.answering.understand import understand
+    from shared import answering_for
+
+    understood = understand(answering_for(answer_config).matcher, text)
+    assert (understood.kind, understood.topic_id) == (kind, topic)

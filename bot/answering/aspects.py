@@ -56,6 +56,14 @@ class Aspects:
                 found.add(name)
         return frozenset(found)
 
+    def without(self, norm: str) -> str:
+        """The normalised text with its aspect words taken out: what is left names a topic, if anything."""
+        words = [w for w in norm.split(" ") if w and w not in self.by_token]
+        padded = f" {' '.join(words)} "
+        for span, _ in self.spans:
+            padded = padded.replace(span, " ")
+        return " ".join(padded.split())
+
     def stated(self, texts: list[str]) -> frozenset[str]:
         """The aspects an answer states: it uses their words, or matches their pattern."""
         found = set(self.of(normalize(" ".join(texts))))

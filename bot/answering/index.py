@@ -34,7 +34,9 @@ FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "answer": 0.5}
 READING_WEIGHT = 0.5  # how a kanji term read aloud counts, beside the term itself
 K1, B = 1.2, 0.75
 KEEP_CACHED = 4
-FORMAT = 5  # bump when the index's layout or how it is built changes: old cache files are ignored
+ASPECT_ONLY_REST = 0  # characters left of a keyword without its aspect words, at most, to drop it
+PHRASE_SPECIFICITY = 0.8  # at least this for a keyword of three or more English words
+FORMAT = 6  # bump when the index's layout or how it is built changes: old cache files are ignored
 
 
 def topic_fields(topic: Topic) -> dict[str, list[str]]:
@@ -165,6 +167,10 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
         weighted: dict[str, float] = {}
         for kw in kws:
             norm_kw = normalize(kw)
+            if len(aspects.without(norm_kw)) <= ASPECT_ONLY_REST:
+                # "free", "no cost", "締め切り": what a question asks of a topic, not which topic;
+                # as a keyword it drew "Is the lecture free?" to the one topic that is free
+                continue
             if len(norm_kw) >= 2:
                 weighted[norm_kw] = _keyword_strength(kw, norm_kw, vocab, idf, unknown_idf)
         for kw, strength in sorted(weighted.items(), key=lambda kv: kv[1], reverse=True):
@@ -245,6 +251,10 @@ def _keyword_strength(kw: str, norm_kw: str, vocab: dict[str, int], idf: list[fl
     """Long and specific keywords are strong evidence; 2-char or common ones ("2020") weak."""
     gs = [idf[vocab[g]] for g in grams(kw) if g in vocab]
     specificity = min(1.0, (sum(gs) / len(gs)) / (0.5 * unknown_idf)) if gs else 0.0
+    if norm_kw.isascii() and norm_kw.count(" ") >= 2:
+        # a phrase of three or more words found verbatim ("where is the office") says what is
+        # asked even when its words are common ones, or the stop words a message is read without
+        specificity = max(specificity, PHRASE_SPECIFICITY)
     return min(1.0, len(norm_kw) / 5) * specificity
 
 

@@ -136,14 +136,20 @@ class Matcher:
         ordered = list(shared)
         ptr = ix.kw_ptr
         out = []
+        whole = norm.strip()
         for d in docs:
             lo, hi = int(ptr[d]), int(ptr[d + 1])
             best = 0.0
             for k in ordered[bisect_left(ordered, lo) : bisect_left(ordered, hi)]:  # strongest first
                 strength = float(ix.kw_strength[k])
-                if strength <= best:
-                    break
                 kw = ix.kw_blob[int(ix.kw_off[k]) : int(ix.kw_off[k + 1])]
+                if kw == whole:
+                    # the message is this keyword and nothing else ("where is the office"): however
+                    # common its words, it is what the entry is about
+                    best = 1.0
+                    break
+                if strength <= best:
+                    continue
                 if kw in norm:
                     best = strength
                 # only then is the (costly) fuzzy comparison worth it
