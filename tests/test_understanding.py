@@ -121,6 +121,8 @@ def test_every_aspect_asked_about_gets_a_reply_naming_it_in_each_language(answer
 # what the owner found, tried as a new user would (issue 9): each went to the wrong topic
 @pytest.mark.parametrize("text, kind, topic", [
     ("Where is the office?", "answer", "seoul.contact"),  # the CLAIR profile, which has no address
+    ("Where is the CLAIR Seoul office?", "answer", "seoul.contact"),  # the office's profile, no address
+    ("크레아 서울사무소 어디에 있어요?", "answer", "seoul.contact"),
     ("How do I get to your office?", "answer", "seoul.contact"),  # the office profile, no address
     ("How can my city join the omatsuri festival?", "answer", "seoul.omatsuri"),  # JETAA's chapter
     ("Is the lecture free?", "partial", "seoul.lecture"),  # 도란도란, whose answer says "no cost"

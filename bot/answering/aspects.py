@@ -33,6 +33,8 @@ class Aspects:
         self.stated_by: list[tuple[re.Pattern[str], str]] = [
             (re.compile(entry["stated"], re.IGNORECASE), name) for name, entry in data.items() if "stated" in entry
         ]
+        # aspects that only choose between close topics, never make a reply "partial"
+        self.rank_only = sum(1 << i for i, entry in enumerate(data.values()) if entry.get("rank_only"))
         for name, entry in data.items():
             for word in entry["words"]:
                 w = normalize(word)

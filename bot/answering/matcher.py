@@ -40,6 +40,9 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3,}[a-z]?|[A-Z][a-z]+[A-Z][A-Za-z]*|(?<=[a-z,] )[A-Z][a-z]{2,})(?![A-Za-z])")
 _KATAKANA_WORD = re.compile(r"[ァ-ヶー]{4,}")
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
+# a topic whose score is at least this share of the best's wins when it states a rank-only aspect
+# (aspects.toml: where) that the best lacks
+ASPECT_CLOSE = 0.8
 SPECIFIC = 0.6  # a word's idf against an unknown word's above which it names something (32 entries: in 1 or 2)
 
 
@@ -256,6 +259,16 @@ class Matcher:
         s = self.settings
         # the topic the message is about, had it not asked what that topic's answer lacks
         about, (unpenalized, lacking) = max(before.items(), key=lambda item: item[1][0])
+        choose = lacking & self.aspects.rank_only
+        if choose:
+            # "Where is the CLAIR Seoul office?": the profile and the address page score alike; the
+            # one whose answer states where wins
+            near = [(sc, t) for t, (sc, lk) in before.items() if not lk & choose and sc >= unpenalized * ASPECT_CLOSE]
+            if near:
+                unpenalized, about = max(near)
+                lacking = before[about][1]
+                ranked = [(about, unpenalized)] + [(t, sc) for t, sc in ranked if t != about]
+        lacking &= ~self.aspects.rank_only
         missing = tuple(self.aspects.names_of(lacking)) if lacking else ()
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
