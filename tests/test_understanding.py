@@ -24,6 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
     ("👋", "greeting"), ("🙏", "thanks"), ("😂😂", "laughter"), ("😢", "sad"), ("👌", "ok"),
     ("ㄱㅅ", "thanks"), ("ㅇㅇ", "ok"), ("ㅎㅇ", "greeting"), ("お世話になっております", "greeting"),
     ("はいわかりました", "ok"), ("네알겠습니다", "ok"), ("おつかれさまでした", "bye"),
+    # "are you a bot?" however it is put
+    ("AIが答えてるの？", "bot"), ("혹시 로봇이에요?", "bot"), ("am I talking to a real person?", "bot"),
 ])
 def test_small_talk_is_recognised_in_three_languages(text: str, kind: str) -> None:
     talk = classify(text)
@@ -31,7 +33,8 @@ def test_small_talk_is_recognised_in_three_languages(text: str, kind: str) -> No
 
 
 @pytest.mark.parametrize("text", ["JETプログラムとは？", "출강 신청 방법", "how do I join the omatsuri", "はい、出前講座の件です",
-                                  "네이버", "예약", "yoga", "good bye lecture"])
+                                  "네이버", "예약", "yoga", "good bye lecture",
+                                  "ロボット展示はありますか？", "JET 참가자는 몇 사람이에요?", "Does CLAIR use AI?"])
 def test_questions_are_not_small_talk(text: str) -> None:
     talk = classify(text)
     assert talk is None or talk.rest  # a leading greeting may go, the question stays

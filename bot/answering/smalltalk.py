@@ -140,6 +140,10 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "お疲れ様でした",
         "お疲れさまでした",
         "おつかれさまでした",
+        "また連絡します",
+        "またご連絡します",
+        "잘있어요",
+        "잘있어",
         "バイバイ",
         "안녕히계세요",
         "안녕히가세요",
@@ -189,6 +193,18 @@ _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _HEAD = re.compile(r"^\s*([^\s,.!?、。！？~～]+(?:\s+[^\s,.!?、。！？~～]+){0,2})\s*[,.!?、。！？~～]+\s*(.+)$", re.S)
 _PRIORITY = ("thanks", "bye", "greeting", "bot", "sad", "ok", "laughter")  # which one several answer to
 MAX_CHARS = 40  # small talk is short; a long message is a question whatever it starts with
+
+
+# "are you a bot?" however it is put: a bot, AI or human being named as what answers, not as a
+# subject ("ロボット展示はありますか" asks about robots, "ボットですか" asks about us)
+_BOT_ASK = re.compile(
+    r"(?:ボット|ロボット|人間|人工知能|봇|로봇|(?:^|혹시\s*|진짜\s*)사람|인공지능)(?:の方|이)?"
+    r"(?:です|でしょう|なの|なん|か|が答|が返|이에요|예요|인가요|이죠|이야|야|냐|니|가 답|\s*[?？]|$)"
+    r"|(?<![A-Za-z])AI(?:です|でしょう|なの|なん|が答|が返|예요|인가요|야)"
+    r"|\b(?:are you|is this|am i talking to)(?: an?)?(?: real)? (?:bot|robot|ai|human|person|machine)\b",
+    re.I,
+)
+MAX_BOT_QUESTION = 30
 
 
 @dataclass(frozen=True)
@@ -269,6 +285,8 @@ def classify(text: str) -> SmallTalk | None:
             kinds = [_kind_of(piece) for piece in pieces] if pieces else []
         if kinds and all(kinds):
             return SmallTalk(next((k for k in _PRIORITY if k in kinds), kinds[0]) or "ok", "")
+    if len(stripped) <= MAX_BOT_QUESTION and _BOT_ASK.search(stripped):
+        return SmallTalk("bot", "")
     # "안녕하세요! 출강 신청은 어떻게 하나요?": small talk first, then a question
     head = re.match(
         r"^\s*([^\s,.!?、。！？~～]+(?:\s+[^\s,.!?、。！？~～]+){0,2})\s*[,.!?、。！？~～]+\s*(.+)$", stripped, re.S
