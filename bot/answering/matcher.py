@@ -277,9 +277,7 @@ class Matcher:
         if (missing or unstated) and unpenalized >= s.answer_threshold:
             return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated)
         if missing and not self.weights.aspect_ranks:
-            # not sure of the topic, and it lacks what is asked: no answer, but a topic close enough
-            # to offer stays offered ("did you mean…" rather than "I don't know")
-            best = max(best * self.weights.aspect_penalty, min(best, s.suggest_threshold))
+            best *= self.weights.aspect_penalty  # not sure of the topic, and it lacks what is asked
         if best >= s.answer_threshold:
             return Match(best_id, best, "answer", (), tuple(ranked))
         if best >= s.suggest_threshold:
