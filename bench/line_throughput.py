@@ -127,9 +127,9 @@ def memoize(core: Core) -> None:
     real = core.handle
     seen: dict[str, list[Reply]] = {}
 
-    async def handle(msg: Incoming) -> list[Reply]:
+    async def handle(msg: Incoming, fetch: Any = None) -> list[Reply]:
         if msg.text not in seen:
-            seen[msg.text] = await real(msg)
+            seen[msg.text] = await real(msg, fetch)
         return [dataclasses.replace(r, to=msg.address) for r in seen[msg.text]]
 
     core.handle = handle  # type: ignore[method-assign]

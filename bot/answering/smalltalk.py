@@ -220,6 +220,8 @@ def _squash(text: str) -> str:
 # keys folded as messages are (NFKC turns the jamo of ㅇㅋ into conjoining forms)
 _LOOKUP = {_squash(phrase): kind for kind, phrases in _PHRASES.items() for phrase in phrases}
 _LONGEST = max(map(len, _LOOKUP))
+_FIRSTS = frozenset(phrase[0] for phrase in _LOOKUP)
+_LASTS = frozenset(phrase[-1] for phrase in _LOOKUP)
 
 # emoji by what their Unicode names say: a wave greets, folded hands thank, a thumbs-up agrees
 _EMOJI_NAMES = (
@@ -242,6 +244,10 @@ def _kind_of(squashed: str) -> str | None:
 def _segments(squashed: str) -> list[str] | None:
     """The text as a run of small-talk phrases written together (ではしつれいします, はいありがとう,
     네감사합니다), or None: the fewest pieces, found by dynamic programming over the phrase list."""
+    # most messages neither start nor end as a phrase does: two set lookups spare them the search
+    # (it cost a question 25-55 us, a tenth of answering it)
+    if not squashed or squashed[0] not in _FIRSTS or squashed[-1] not in _LASTS:
+        return None
     best: list[list[str] | None] = [[]] + [None] * len(squashed)
     for end in range(1, len(squashed) + 1):
         for start in range(max(0, end - _LONGEST), end):
