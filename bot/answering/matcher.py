@@ -94,6 +94,13 @@ class Matcher:
             kb, self.aspects, reader, readings.read_aloud if reader else None, cache_dir
         )
         self.ids = self.index.ids
+        # each keyword (normalised) -> the entries that have it
+        self.keyword_entries: dict[str, set[int]] = {}
+        ix = self.index
+        for d in range(len(ix.ids)):
+            for k in range(int(ix.kw_ptr[d]), int(ix.kw_ptr[d + 1])):
+                kw = ix.kw_blob[int(ix.kw_off[k]) : int(ix.kw_off[k + 1])]
+                self.keyword_entries.setdefault(kw, set()).add(d)
         self.sample_norm_array = self.index.smp_norm.astype(np.float64)
         # the knowledge base's English words by first letter, for typos: "programe", "adress"
         self.latin_words: dict[str, list[str]] = {}
@@ -139,20 +146,20 @@ class Matcher:
         ordered = list(shared)
         ptr = ix.kw_ptr
         out = []
-        whole = norm.strip()
+        # the message is one of an entry's keywords and nothing else ("where is the office"):
+        # however common its words, it is what that entry is about
+        exactly = self.keyword_entries.get(norm.strip(), ())
         for d in docs:
+            if d in exactly:
+                out.append(1.0)
+                continue
             lo, hi = int(ptr[d]), int(ptr[d + 1])
             best = 0.0
             for k in ordered[bisect_left(ordered, lo) : bisect_left(ordered, hi)]:  # strongest first
                 strength = float(ix.kw_strength[k])
-                kw = ix.kw_blob[int(ix.kw_off[k]) : int(ix.kw_off[k + 1])]
-                if kw == whole:
-                    # the message is this keyword and nothing else ("where is the office"): however
-                    # common its words, it is what the entry is about
-                    best = 1.0
-                    break
                 if strength <= best:
-                    continue
+                    break
+                kw = ix.kw_blob[int(ix.kw_off[k]) : int(ix.kw_off[k + 1])]
                 if kw in norm:
                     best = strength
                 # only then is the (costly) fuzzy comparison worth it
