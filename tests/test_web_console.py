@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage.url import StorageUrl
 from fake_telegram import user
 from web_harness import PASSWORD, Console
 
@@ -35,12 +36,21 @@ async def ask_staff(console: Console, uid: int, question: str, name: str = "Aoi 
     return found.group(0)
 
 
-def run(tmp_path: Path, body) -> None:
+def run(tmp_path: Path, body, **changes) -> None:
     async def main() -> None:
-        async with Console(tmp_path) as console:
+        async with Console(tmp_path, **changes) as console:
             await body(console)
 
     asyncio.run(main())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_changes(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
+    """The console on each store: SQLite, or [storage] url naming a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return {}
+    url = request.getfixturevalue("pg_url")
+    return {"storage": StorageUrl("postgresql", tmp_path / "unused.sqlite3", dsn=url)}
 
 
 def test_every_console_page_without_a_session_goes_to_the_login_page(tmp_path: Path) -> None:
@@ -140,7 +150,7 @@ def test_a_disabled_accounts_session_stops_at_once(tmp_path: Path) -> None:
     run(tmp_path, body)
 
 
-def test_claim_and_reply_from_the_console_reach_the_requester_on_telegram(tmp_path: Path) -> None:
+def test_claim_and_reply_from_the_console_reach_the_requester_on_telegram(tmp_path: Path, store_changes: dict) -> None:
     async def body(console: Console) -> None:
         ref = await ask_staff(console, 7703, "Can we visit the office next month?")
         staff = console.staff
@@ -167,10 +177,10 @@ def test_claim_and_reply_from_the_console_reach_the_requester_on_telegram(tmp_pa
         status, page = await staff.get(f"/staff/r/{ref}")
         assert "kim" in page and "called them too" in page
 
-    run(tmp_path, body)
+    run(tmp_path, body, **store_changes)
 
 
-def test_the_queue_rows_poll_answers_204_until_something_changes(tmp_path: Path) -> None:
+def test_the_queue_rows_poll_answers_204_until_something_changes(tmp_path: Path, store_changes: dict) -> None:
     async def body(console: Console) -> None:
         staff = console.staff
         _, page = await staff.get("/staff/")
@@ -182,7 +192,7 @@ def test_the_queue_rows_poll_answers_204_until_something_changes(tmp_path: Path)
         status, csv = await staff.get("/staff/export.csv")
         assert status == 200 and ref in csv
 
-    run(tmp_path, body)
+    run(tmp_path, body, **store_changes)
 
 
 @pytest.mark.parametrize("path", ["/staff/r/..%2F..%2Fconfig.toml/photo/0", "/staff/static/..%2Fguard.py",
