@@ -185,7 +185,7 @@ def test_a_requesters_markup_and_template_code_show_literally_and_nothing_runs(t
         await expect(answers).to_contain_text(question)
         await expect(answers).to_contain_text("Lee <b>Bold</b>")
         assert await page.locator("main img, main script, main b").count() == 0  # none became an element
-        assert "49" not in await page.locator("main").inner_text()
+        assert "49" not in re.sub(r"\d\d:\d\d", "", await page.locator("main").inner_text())  # a time may say 19:49
         # the search box echoes what was typed, as text
         await page.goto(f"{console.base}/staff/")
         await page.get_by_label("Search").fill("<img src=x onerror=alert(3)>")
