@@ -94,6 +94,7 @@ class Matcher:
             kb, self.aspects, reader, readings.read_aloud if reader else None, cache_dir
         )
         self.ids = self.index.ids
+        self.kw_ptr: list[int] = self.index.kw_ptr.tolist()  # read per candidate per message
         # each keyword (normalised) -> the entries that have it
         self.keyword_entries: dict[str, set[int]] = {}
         ix = self.index
@@ -135,16 +136,32 @@ class Matcher:
         when most of its bigrams are there: a typo keeps most of them)."""
         ix = self.index
         kw_ids = [ix.kw_vocab[g] for g in terms if g in ix.kw_vocab]
-        shared: dict[int, int] = {}  # keyword id -> how many of its bigrams the message has
+        # keyword id -> (how many of its bigrams the message has, its strength, where its text is,
+        # its bigram count): read out of the arrays once per message, not once per comparison
+        shared: dict[int, tuple[int, float, int, int, int]] = {}
         if kw_ids:
             hits, _ = gather(ix.kwg_ptr, ix.kwg_kw, np.array(kw_ids, dtype=np.int64))
             cand = np.array(sorted(docs), dtype=np.int64)
             owner = ix.kw_doc[hits]
             keep = cand[np.minimum(np.searchsorted(cand, owner), len(cand) - 1)] == owner  # candidates' only
             found, counts = np.unique(hits[keep], return_counts=True)  # sorted: by entry, strongest first
-            shared = dict(zip(found.tolist(), counts.tolist(), strict=True))
+            shared = dict(
+                zip(
+                    found.tolist(),
+                    zip(
+                        counts.tolist(),
+                        ix.kw_strength[found].tolist(),
+                        ix.kw_off[found].tolist(),
+                        ix.kw_off[found + 1].tolist(),
+                        ix.kw_grams[found].tolist(),
+                        strict=True,
+                    ),
+                    strict=True,
+                )
+            )
         ordered = list(shared)
-        ptr = ix.kw_ptr
+        ptr = self.kw_ptr
+        blob = ix.kw_blob
         out = []
         # the message is one of an entry's keywords and nothing else ("where is the office"):
         # however common its words, it is what that entry is about
@@ -153,17 +170,17 @@ class Matcher:
             if d in exactly:
                 out.append(1.0)
                 continue
-            lo, hi = int(ptr[d]), int(ptr[d + 1])
+            lo, hi = ptr[d], ptr[d + 1]
             best = 0.0
             for k in ordered[bisect_left(ordered, lo) : bisect_left(ordered, hi)]:  # strongest first
-                strength = float(ix.kw_strength[k])
+                has, strength, start, end, kw_grams = shared[k]
                 if strength <= best:
                     break
-                kw = ix.kw_blob[int(ix.kw_off[k]) : int(ix.kw_off[k + 1])]
+                kw = blob[start:end]
                 if kw in norm:
                     best = strength
                 # only then is the (costly) fuzzy comparison worth it
-                elif len(kw) >= 5 and shared[k] * 2 >= ix.kw_grams[k] and fuzz.partial_ratio(kw, norm, score_cutoff=88):
+                elif end - start >= 5 and has * 2 >= kw_grams and fuzz.partial_ratio(kw, norm, score_cutoff=88):
                     best = strength * 0.9
             out.append(best)
         return out
