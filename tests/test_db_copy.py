@@ -25,7 +25,8 @@ from bot.staff.sessions import Sessions
 from bot.storage.contracts import Database
 from bot.storage.postgres.store import PostgresStore
 from bot.storage.store import Store
-from bot.unanswered.log import Counted, NewEntry, UnansweredLog
+from bot.unanswered.log import UnansweredLog
+from bot.unanswered.records import Counted, NewEntry
 from conftest import QUEUE_STAFF, on_postgres
 from queue_helpers import submit
 from shared import answering_for

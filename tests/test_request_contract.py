@@ -25,7 +25,7 @@ from bot.requests.search import QueueQuery, counts, find, newest_change
 from bot.requests.stats import open_ages, weekly
 from bot.staff.accounts import StaffAccounts
 from bot.staff.sessions import Sessions
-from bot.unanswered.log import Counted, NewEntry
+from bot.unanswered.records import Counted, NewEntry
 from conftest import on_postgres
 from queue_helpers import LECTURE_KO, submit
 from shared import answering_for

@@ -19,7 +19,8 @@ from bot.answering.knowledge import load_knowledge
 from bot.app import App, open_app
 from bot.config import Config
 from bot.messages import Incoming, Reply
-from bot.unanswered.log import SIMILAR, Unanswered, UnansweredGroup, group_entries, similarity
+from bot.unanswered.groups import SIMILAR, UnansweredGroup, group_entries, similarity
+from bot.unanswered.records import Unanswered
 from fake_line import user_id
 from line_harness import LINE_STAFF, Both
 from shared import answering_for

@@ -12,7 +12,9 @@ from typing import Any, TypedDict
 from bot.config import LANGUAGES, Config, load_config, resolve_config_path
 from bot.office_time import OfficeZone
 from bot.storage.opening import open_database
-from bot.unanswered.log import UnansweredGroup, UnansweredLog, WeekCount
+from bot.unanswered.groups import UnansweredGroup
+from bot.unanswered.log import UnansweredLog
+from bot.unanswered.records import WeekCount
 
 
 class GroupRow(TypedDict):

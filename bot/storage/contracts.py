@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from bot.requests.records import Request
     from bot.staff.accounts import Account, LoginResult
     from bot.staff.sessions import Session
-    from bot.unanswered.log import Counted, NewEntry, Unanswered, UnansweredGroup, WeekCount
+    from bot.unanswered.groups import UnansweredGroup
+    from bot.unanswered.records import Counted, NewEntry, Unanswered, WeekCount
 
 
 class ConversationStore(Protocol):

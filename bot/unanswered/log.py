@@ -13,127 +13,35 @@ Three kinds of entry (KINDS):
 Every knowledge question is also counted, answered or not, per office week and language
 (question_counts): numbers only, nothing personal, so they outlive the entries.
 
-Similar entries are grouped (SIMILAR): same language, and the rapidfuzz similarity of their
-terms (the matcher's own normalisation: Latin words, CJK and Hangul bigrams with particles off).
+The records are in bot/unanswered/records.py, the grouping in bot/unanswered/groups.py.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
-from rapidfuzz import fuzz
-
-from bot.answering.text import STOP_GRAMS, grams
 from bot.forms.model import Form
 from bot.messages import ConversationKey
 from bot.office_time import OfficeZone
 from bot.storage.contracts import RequestStore
 from bot.storage.sql import SqlDatabase
+from bot.unanswered.groups import UnansweredGroup, group_entries, toml_string
+from bot.unanswered.records import (
+    KINDS,
+    MAX_TEXT,
+    MAX_TOPICS,
+    Counted,
+    EntryNotFound,
+    NewEntry,
+    Topics,
+    Unanswered,
+    WeekCount,
+)
 
-KINDS = ("none", "ignored_suggestion", "low_confidence")
-MAX_TEXT = 500  # characters kept of a question: enough to read it, bounded whatever was sent
-MAX_TOPICS = 3
 DAY_SECONDS = 86400.0
-# Two questions are "similar" at this score or above (0..100): the mean of rapidfuzz's
-# token_set_ratio and token_sort_ratio over their terms (similarity()). Measured on paraphrases
-# in ja, ko and en (tests/test_unanswered.py, test_grouping_cutoff): paraphrases of one question
-# scored 73-95, different questions 21-62. Set ratio alone calls "how long is the lecture" and
-# "how much is the lecture" alike (86: one's terms nearly contain the other's), sort ratio alone
-# splits 費用を教えて from いくら (59); their mean keeps the two sides apart, and 70 sits between.
-SIMILAR = 70.0
-
-Topics = tuple[tuple[str, float], ...]
-
-
-@dataclass(frozen=True)
-class Counted:
-    """One knowledge question, answered or not: a count, nothing personal."""
-
-    at: float
-    lang: str
-    answered: bool
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    """An entry to keep: what was asked, by whom, and the topics the matcher found closest."""
-
-    at: float
-    channel: str
-    chat_id: str
-    user_id: str
-    lang: str
-    kind: str
-    text: str
-    topics: Sequence[tuple[str, float]]
-
-
-@dataclass(frozen=True)
-class Unanswered:
-    id: int
-    at: float
-    lang: str
-    kind: str
-    text: str
-    topics: Topics
-    channel: str
-    chat_id: str
-    user_id: str = ""  # who asked (a private chat's id is its user's): the request send_to_staff files names them
-
-
-@dataclass(frozen=True)
-class UnansweredGroup:
-    key: str  # str(id) of the oldest member: stays while the group keeps that member
-    lang: str
-    members: tuple[Unanswered, ...]  # newest first
-    kinds: dict[str, int]
-    topics: Topics  # candidate topics across members, best first (each at its highest score), at most 3
-
-    @property
-    def count(self) -> int:
-        return len(self.members)
-
-    @property
-    def first_at(self) -> float:
-        return min(m.at for m in self.members)
-
-    @property
-    def last_at(self) -> float:
-        return max(m.at for m in self.members)
-
-    @property
-    def text(self) -> str:
-        return self.members[0].text
-
-
-@dataclass(frozen=True)
-class WeekCount:
-    week: str  # the office week's Monday, YYYY-MM-DD
-    lang: str
-    answered: int
-    unanswered: int
-
-
-class EntryNotFound(LookupError):
-    """send_to_staff: no such entry (erased, purged, or never there)."""
-
-
-def terms(text: str) -> str:
-    """What similarity compares: the matcher's terms, without question scaffolding, sorted."""
-    return " ".join(sorted({g for g in grams(text) if g not in STOP_GRAMS}))
-
-
-def similarity(a: str, b: str) -> float:
-    """0..100 between two texts' terms (see SIMILAR)."""
-    ta, tb = terms(a), terms(b)
-    if not ta or not tb:
-        return 100.0 if ta == tb and a.strip().lower() == b.strip().lower() else 0.0
-    return (fuzz.token_set_ratio(ta, tb) + fuzz.token_sort_ratio(ta, tb)) / 2
 
 
 def _bounded(text: str) -> str:
@@ -150,13 +58,6 @@ def _topics_of(raw: str) -> Topics:
         return tuple((str(t), float(s)) for t, s in data)
     except (ValueError, TypeError):
         return ()  # a damaged row still shows its text
-
-
-def toml_string(text: str) -> str:
-    """A TOML basic string on one line: whitespace runs become one space, control characters go."""
-    flat = " ".join(text.split())
-    flat = "".join(ch for ch in flat if unicodedata.category(ch) != "Cc")
-    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class UnansweredLog:
@@ -377,43 +278,3 @@ class UnansweredLog:
     async def purge_expired(self) -> int:
         """The retention purge: entries older than [privacy] retention_days."""
         return await self.purge(self.clock() - self.retention_days * DAY_SECONDS)
-
-
-def group_entries(entries: Sequence[Unanswered]) -> list[UnansweredGroup]:
-    """Greedy grouping per language: the most frequent text (then the oldest) seeds a group and
-    takes every ungrouped text at least SIMILAR to it; then the next ungrouped text seeds one."""
-    out: list[UnansweredGroup] = []
-    by_lang: dict[str, list[Unanswered]] = {}
-    for e in entries:
-        by_lang.setdefault(e.lang, []).append(e)
-    for lang, items in by_lang.items():
-        # identical texts (after the matcher's normalisation) are one candidate, counted
-        same: dict[str, list[Unanswered]] = {}
-        for e in items:
-            same.setdefault(terms(e.text) or e.text.strip().lower(), []).append(e)
-        order = sorted(same.values(), key=lambda es: (-len(es), min(x.id for x in es)))
-        taken = [False] * len(order)
-        for i, seed in enumerate(order):
-            if taken[i]:
-                continue
-            taken[i] = True
-            members = list(seed)
-            for j in range(i + 1, len(order)):
-                if not taken[j] and similarity(seed[0].text, order[j][0].text) >= SIMILAR:
-                    taken[j] = True
-                    members += order[j]
-            out.append(_group(lang, members))
-    return out
-
-
-def _group(lang: str, members: list[Unanswered]) -> UnansweredGroup:
-    members.sort(key=lambda m: (m.at, m.id), reverse=True)
-    kinds: dict[str, int] = {}
-    best: dict[str, float] = {}
-    for m in members:
-        kinds[m.kind] = kinds.get(m.kind, 0) + 1
-        for topic, score in m.topics:
-            best[topic] = max(best.get(topic, 0.0), score)
-    top = tuple(sorted(best.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOPICS])
-    oldest = min(members, key=lambda m: (m.at, m.id))
-    return UnansweredGroup(str(oldest.id), lang, tuple(members), kinds, top)

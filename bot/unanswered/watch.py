@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.conversation import Suggestion
 from bot.messages import Incoming
-from bot.unanswered.log import MAX_TEXT, MAX_TOPICS, Topics
+from bot.unanswered.records import MAX_TEXT, MAX_TOPICS, Topics
 
 TOPIC_VERB = "t"  # the payload verb of a topic button (handlers/answers.py topic_button)
 

@@ -15,7 +15,7 @@ import logging
 
 from bot.messages import Incoming
 from bot.storage.contracts import UnansweredStore
-from bot.unanswered.log import Counted, NewEntry
+from bot.unanswered.records import Counted, NewEntry
 from bot.unanswered.watch import Outcome
 
 log = logging.getLogger(__name__)

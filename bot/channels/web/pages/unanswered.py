@@ -13,7 +13,7 @@ from bot.channels.web.pages.common import html, redirect
 from bot.channels.web.templating import LABELS
 from bot.config import LANGUAGES
 from bot.requests.stats import DAY
-from bot.unanswered.log import EntryNotFound
+from bot.unanswered.records import EntryNotFound
 
 PERIODS = (1, 4, 12, 52)  # weeks
 LANGUAGE_NAMES = {"ja": "日本語", "ko": "한국어", "en": "English"}
