@@ -10,18 +10,21 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 
 import aiosqlite
 
 from bot.conversation import Conversation
 from bot.messages import Address, ConversationKey
+from bot.storage.batching import SaveBatcher, Saves
 from bot.storage.errors import StorageUnavailable
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.sql import Row
 
+_UNLOCKED: AbstractAsyncContextManager[None] = nullcontext()
+_MINE: AbstractAsyncContextManager[bool] = nullcontext(True)
 BUSY_TIMEOUT_MS = 5000  # how long a write waits for a lock another process holds ([storage] lock_wait_seconds)
 
 
@@ -95,10 +98,8 @@ class Store:
         # then, in SQLite's busy timeout, for another process's; then it fails as "database is locked"
         self.lock_wait = lock_wait_seconds
         self._busy_ms = int(lock_wait_seconds * 1000)
-        # conversation saves waiting for the next shared commit (save_conversation)
-        self._saves: dict[ConversationKey, str] = {}
-        self._saved: list[asyncio.Future[None]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        # conversation saves waiting for the next shared commit (bot/storage/batching.py)
+        self.saves = SaveBatcher(self._commit_saves)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -206,14 +207,13 @@ class Store:
 
     # -- one worker at a time: one process owns a SQLite file's writes, so both are given at once --
 
-    @asynccontextmanager
-    async def conversation_lock(self, key: ConversationKey) -> AsyncIterator[None]:
-        # one process: its inbox already runs one person's messages one after another
-        yield
+    def conversation_lock(self, key: ConversationKey) -> AbstractAsyncContextManager[None]:
+        # one process: its inbox already runs one person's messages one after another. Every
+        # message takes this: one shared do-nothing context, not a generator made each time
+        return _UNLOCKED
 
-    @asynccontextmanager
-    async def exclusively(self, name: str) -> AsyncIterator[bool]:
-        yield True
+    def exclusively(self, name: str) -> AbstractAsyncContextManager[bool]:
+        return _MINE
 
     async def migrate(self) -> list[int]:
         await self.db.execute(
@@ -244,57 +244,29 @@ class Store:
         return Conversation.from_json(rows[0][0] if rows else None)
 
     async def save_conversation(self, key: ConversationKey, state: Conversation) -> None:
-        """Returns once the state is committed. Saves that arrive together share one commit.
-
-        Each commit waits for the disk (synchronous=FULL): with a hundred people writing at once,
-        one transaction per save queued them behind a hundred fsyncs, seconds on a slow disk
-        (bench/line_throughput.py). The saves gathered while the previous commit runs go out in
-        the next one; each caller still hears back only after its own state is on disk.
-        """
+        """Returns once the state is committed; saves that arrive together share one commit."""
         await self.queue_conversation(key, state)
 
     def queue_conversation(self, key: ConversationKey, state: Conversation) -> asyncio.Future[None]:
         """The save, queued now (so saves land in the order they are made); done once committed."""
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        self._saves[key] = state.to_json()  # the same conversation twice in one batch: the later wins
-        self._saved.append(done)
-        if self._flusher is None:
-            self._flusher = loop.create_task(self._commit_saves())
-        return done
+        return self.saves.queue(key, state.to_json())
 
-    async def _commit_saves(self) -> None:
-        waiters: list[asyncio.Future[None]] = []
-        try:
-            async with self.writing():  # while this waits, more saves join the batch
-                saves, waiters = self._saves, self._saved
-                self._saves, self._saved, self._flusher = {}, [], None
-                now = time.time()
-                await self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    await self.db.executemany(
-                        "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
-                        "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
-                        "updated_at=excluded.updated_at",
-                        [(*key, state, now) for key, state in saves.items()],
-                    )
-                except BaseException:
-                    await self.db.execute("ROLLBACK")
-                    raise
-                await self.db.execute("COMMIT")
-        except BaseException as exc:  # noqa: BLE001 - every waiting caller hears of it
-            if not waiters:
-                # the write lock never came: the batch was not taken, so it fails here, and the
-                # next save starts a new flusher (else every later save waited forever)
-                waiters = self._saved
-                self._saves, self._saved, self._flusher = {}, [], None
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
-            return
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+    async def _commit_saves(self, take: Callable[[], Saves]) -> None:
+        async with self.writing():  # while this waits, more saves join the batch
+            saves = take()
+            now = time.time()
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                await self.db.executemany(
+                    "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
+                    "updated_at=excluded.updated_at",
+                    [(*key, state, now) for key, state in saves.items()],
+                )
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
 
     # -- button payloads too long for a channel's limit (bot/storage/payloads.py) ---------------
 

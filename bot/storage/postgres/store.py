@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import asyncpg
 
 from bot.conversation import Conversation
 from bot.messages import Address, ConversationKey
+from bot.storage.batching import SaveBatcher, Saves
 from bot.storage.errors import StorageUnavailable
 from bot.storage.postgres.migrations import MIGRATIONS
 from bot.storage.sql import Row, to_postgres
@@ -71,12 +72,8 @@ class PostgresStore:
         # connections that hold conversation locks, apart from the pool that does the work: a
         # message holding its lock must never wait for a connection that only a lock holder frees
         self.locks = locks
-        # conversation saves waiting for the next shared commit (queue_conversation), and the
-        # future of each conversation's last one still in flight
-        self._saves: dict[ConversationKey, str] = {}
-        self._saved: list[asyncio.Future[None]] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self._tails: dict[ConversationKey, asyncio.Future[None]] = {}
+        # conversation saves waiting for the next shared commit (bot/storage/batching.py)
+        self.saves = SaveBatcher(self._commit_saves)
         self._unlocking: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -114,8 +111,7 @@ class PostgresStore:
     async def close(self) -> None:
         if self._unlocking:
             await asyncio.gather(*self._unlocking, return_exceptions=True)
-        if self._flusher is not None:
-            await asyncio.gather(self._flusher, return_exceptions=True)
+        await self.saves.idle()
         await self.locks.close()
         await self.pool.close()
 
@@ -162,7 +158,7 @@ class PostgresStore:
         try:
             yield
         finally:
-            tail = self._tails.get(key)
+            tail = self.saves.last(key)
             if tail is None:
                 await self.locks.release(db)  # the pool's reset runs pg_advisory_unlock_all()
             else:
@@ -219,51 +215,21 @@ class PostgresStore:
         await self.queue_conversation(key, state)
 
     def queue_conversation(self, key: ConversationKey, state: Conversation) -> asyncio.Future[None]:
-        """The save, queued now; done once committed. Saves queued together share one transaction,
-        and batches commit one after another, so a form step saved after a hint lands after it
-        (bot/core/routing.py relies on that).
+        """The save, queued now; done once committed. Saves queued together share one transaction
+        (one commit per save gave 2,400 messages/s, shared ones 4,100: bench/storage_backends.py),
+        and batches commit in order, so a form step saved after a hint lands after it."""
+        return self.saves.queue(key, state.to_json())
 
-        One commit per save put a hundred people writing at once behind a hundred commits, each
-        waiting for the disk: 2,400 messages/s where SQLite's shared commits gave 12,700
-        (bench/storage_backends.py)."""
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-        self._saves[key] = state.to_json()  # the same conversation twice in one batch: the later wins
-        self._saved.append(done)
-        self._tails[key] = done
-        if self._flusher is None:
-            self._flusher = loop.create_task(self._commit_saves())
-        return done
-
-    async def _commit_saves(self) -> None:
-        try:
-            while self._saves:
-                saves, waiters = self._saves, self._saved
-                self._saves, self._saved = {}, []
-                try:
-                    now = time.time()
-                    async with self.pool.acquire() as db, db.transaction():
-                        await db.executemany(
-                            "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) "
-                            "VALUES ($1,$2,$3,$4,$5) ON CONFLICT (channel, chat_id, user_id) DO UPDATE SET "
-                            "state=excluded.state, updated_at=excluded.updated_at",
-                            [(*key, state, now) for key, state in saves.items()],
-                        )
-                except BaseException as exc:  # noqa: BLE001 - every waiting caller hears of it
-                    for waiter in waiters:
-                        if not waiter.done():
-                            waiter.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                    continue
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
-                for key in saves:
-                    if self._tails.get(key) in waiters:
-                        del self._tails[key]
-        finally:
-            self._flusher = None
+    async def _commit_saves(self, take: Callable[[], Saves]) -> None:
+        saves = take()
+        now = time.time()
+        async with self.pool.acquire() as db, db.transaction():
+            await db.executemany(
+                "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) "
+                "VALUES ($1,$2,$3,$4,$5) ON CONFLICT (channel, chat_id, user_id) DO UPDATE SET "
+                "state=excluded.state, updated_at=excluded.updated_at",
+                [(*key, state, now) for key, state in saves.items()],
+            )
 
     # -- button payloads ----------------------------------------------------------------------
 
