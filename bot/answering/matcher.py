@@ -95,13 +95,6 @@ class Matcher:
         )
         self.ids = self.index.ids
         self.kw_ptr: list[int] = self.index.kw_ptr.tolist()  # read per candidate per message
-        # each keyword (normalised) -> the entries that have it
-        self.keyword_entries: dict[str, set[int]] = {}
-        ix = self.index
-        for d in range(len(ix.ids)):
-            for k in range(int(ix.kw_ptr[d]), int(ix.kw_ptr[d + 1])):
-                kw = ix.kw_blob[int(ix.kw_off[k]) : int(ix.kw_off[k + 1])]
-                self.keyword_entries.setdefault(kw, set()).add(d)
         self.sample_norm_array = self.index.smp_norm.astype(np.float64)
         # the knowledge base's English words by first letter, for typos: "programe", "adress"
         self.latin_words: dict[str, list[str]] = {}
@@ -139,6 +132,7 @@ class Matcher:
         # keyword id -> (how many of its bigrams the message has, its strength, where its text is,
         # its bigram count): read out of the arrays once per message, not once per comparison
         shared: dict[int, tuple[int, float, int, int, int]] = {}
+        owners: list[int] = []
         if kw_ids:
             hits, _ = gather(ix.kwg_ptr, ix.kwg_kw, np.array(kw_ids, dtype=np.int64))
             cand = np.array(sorted(docs), dtype=np.int64)
@@ -159,13 +153,19 @@ class Matcher:
                     strict=True,
                 )
             )
+            owners = ix.kw_doc[found].tolist()
         ordered = list(shared)
         ptr = self.kw_ptr
         blob = ix.kw_blob
         out = []
         # the message is one of an entry's keywords and nothing else ("where is the office"):
         # however common its words, it is what that entry is about
-        exactly = self.keyword_entries.get(norm.strip(), ())
+        whole = norm.strip()
+        exactly = {
+            d
+            for d, (_, _, start, end, _) in zip(owners, shared.values(), strict=True)
+            if end - start == len(whole) and blob[start:end] == whole
+        }
         for d in docs:
             if d in exactly:
                 out.append(1.0)
