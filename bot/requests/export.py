@@ -105,7 +105,8 @@ def stream_csv(fields: list[str], requests: Iterable[Request], zone: OfficeZone)
     return builder.result()
 
 
-def _collect_fields(rows: Sequence[Row], fields: dict[str, None]) -> None:
+def _collect_fields(rows: Iterable[Row], fields: dict[str, None]) -> None:
+    """The answer fields of these rows (answers first in each), in the order they first appear."""
     for row in rows:
         for name in json.loads(row[0]):
             fields.setdefault(name, None)
@@ -158,9 +159,7 @@ def export_sqlite_file(path: Path, zone: OfficeZone) -> tuple[int, bytes]:
         with db:  # one read transaction: both passes see the same requests
             db.execute("BEGIN")
             fields: dict[str, None] = {}
-            for (answers,) in db.execute("SELECT answers FROM requests ORDER BY kind, created_at, id"):
-                for name in json.loads(answers):
-                    fields.setdefault(name, None)
+            _collect_fields(db.execute("SELECT answers FROM requests ORDER BY kind, created_at, id"), fields)
 
             builder = CsvBuilder(list(fields), zone)
             cursor = db.execute(f"SELECT {REQUEST_COLUMNS} FROM requests ORDER BY created_at, id")
