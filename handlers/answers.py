@@ -11,6 +11,7 @@ from bot.messages import Button, Reply
 from bot.unanswered.watch import Asked
 
 MAX_PENDING_CHARS = 4000
+MAX_NAME_CHARS = 40  # a name quoted back from the message: a pasted run of katakana is not a name
 
 
 def topic_button(ctx: Context, topic: Topic, prefix: str = "") -> Button:
@@ -71,7 +72,9 @@ async def free_text(ctx: Context) -> list[Reply]:
     if understood.kind == "partial" and match.topic_id is not None:
         # the right topic, but what is asked is not in the sources: say so first, then what they say
         ctx.state.pending_question = text[:MAX_PENDING_CHARS]
+        # what is asked and not stated: the aspects, then the names the topic never mentions ("JNTO")
         missing = [ctx.label(f"aspect_{name}") for name in understood.missing]
+        missing += [ctx.label("unstated_name", name=name[:MAX_NAME_CHARS]) for name in match.unstated]
         topic = kb.topics[match.topic_id]
         said = ctx.say(
             "answer_partial",

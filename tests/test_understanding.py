@@ -61,6 +61,26 @@ def test_the_right_topic_without_the_asked_aspect_says_so_then_what_the_sources_
     assert "おまつり" in answer.text and any(b.payload == "f:omatsuri" for b in answer.buttons)
 
 
+def test_another_organisations_phone_number_is_not_answered_with_ours(answer_config) -> None:
+    """A phone number is somebody's: the office's number is no answer to a question about KRILA's,
+    even from the seminar page that names KRILA (its number is CLAIR Seoul's)."""
+    [ours] = chat(answer_config, "CLAIR Seoul phone number", user="whose-1")
+    assert "733-5681" in ours.text and "nothing about" not in ours.text
+    honest, answer = chat(answer_config, "phone number for KRILA please", user="whose-2")
+    assert "say nothing about “KRILA”" in honest.text and [b.payload for b in honest.buttons] == ["ask"]
+    honest, _ = chat(answer_config, "JNTOソウル事務所の電話番号を教えてください", user="whose-3")
+    assert "「JNTO」についての記載がありません" in honest.text
+
+
+def test_an_aspect_no_source_states_is_said_so_in_the_users_language(answer_config) -> None:
+    honest, answer = chat(answer_config, "도란도란 게시물은 얼마나 자주 올라와요?", user="aspect-ko")
+    assert "빈도 관련 내용이 없습니다" in honest.text and "도란도란" in answer.text
+    honest, _ = chat(answer_config, "what food do they serve at the omatsuri?", user="aspect-en")
+    assert "nothing about the food" in honest.text
+    [how_long] = chat(answer_config, "how long does it take from incheon airport to your office?", user="aspect-en2")
+    assert "70 minutes" in how_long.text  # the office's page states it: no "the sources don't say"
+
+
 def test_a_kana_spelling_finds_the_kanji_topic(answer_config) -> None:
     [reply] = chat(answer_config, "でまえこうざについておしえてください")
     assert "info@clair.or.kr" in reply.text and reply.buttons[0].payload == "f:lecture"

@@ -35,9 +35,13 @@ class Aspects:
         ]
         # aspects that only choose between close topics, never make a reply "partial"
         self.rank_only = sum(1 << i for i, entry in enumerate(data.values()) if entry.get("rank_only"))
+        # every Latin word of every aspect's words: "email" of "email address" names no one
+        self.words: set[str] = set()
         for name, entry in data.items():
             for word in entry["words"]:
                 w = normalize(word)
+                if word.isascii():
+                    self.words.update(w.split(" "))
                 if not word.isascii():
                     self.spans.append((w, name))
                 elif " " in w:
@@ -73,6 +77,10 @@ class Aspects:
             if any(pattern.search(text) for text in texts):
                 found.add(name)
         return frozenset(found)
+
+    def pattern(self, name: str) -> re.Pattern[str] | None:
+        """The aspect's `stated` pattern, if it has one."""
+        return next((p for p, n in self.stated_by if n == name), None)
 
     @property
     def names(self) -> list[str]:

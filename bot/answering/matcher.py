@@ -39,11 +39,15 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # a name: an acronym (KRILA, JAL) or a capitalised word inside a sentence (Hongdae, Kansai)
 _NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3,}[a-z]?|[A-Z][a-z]+[A-Z][A-Za-z]*|(?<=[a-z,] )[A-Z][a-z]{2,})(?![A-Za-z])")
 _KATAKANA_WORD = re.compile(r"[ァ-ヶー]{4,}")
+_LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
 # a topic whose score is at least this share of the best's wins when it states a rank-only aspect
 # (aspects.toml: where) that the best lacks
 ASPECT_CLOSE = 0.8
 SPECIFIC = 0.6  # a word's idf against an unknown word's above which it names something (32 entries: in 1 or 2)
+# the same for a phone number or an address asked for: then it is somebody's, and a name a few
+# entries know (JNTO is in 4 of 32) still says whose; a word most entries have ("number") does not
+WHOSE_SPECIFIC = 0.4
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class Matcher:
         read: index Japanese terms under their readings too (bot/answering/readings.py)."""
         self.settings = settings
         self.weights = weights
+        self.kb = kb  # whose phone number an answer gives is read from its text (unstated)
         self.aspects = Aspects()
         reader = readings.NAME if read and readings.available() else None
         self.index: MatchIndex = load_or_build(
@@ -217,31 +222,62 @@ class Matcher:
         at = int(np.searchsorted(known, gid))
         return at < len(known) and int(known[at]) == gid
 
-    def unstated(self, text: str, doc: int) -> tuple[str, ...]:
-        """The specifics of the message the entry's facts never mention (see Match.unstated)."""
+    def unstated(self, text: str, doc: int, whose: bool = False) -> tuple[str, ...]:
+        """The specifics of the message the entry's facts never mention (see Match.unstated).
+
+        whose: the message asks for a phone number or an e-mail address, which is always somebody's:
+        then a name the entry does not mention is unstated even when a few other entries know it
+        ("JNTO's phone number" is not the CLAIR office's), lower-case names ("krila") included."""
+        specific = WHOSE_SPECIFIC if whose else SPECIFIC
         out: list[str] = []
         for year in _YEAR.findall(text):
             if not self._knows(doc, year):
                 out.append(year)
-        for name in _NAME.findall(text):
+        names = _NAME.findall(text)
+        if whose:
+            names += [w for w in _LATIN_WORD.findall(text) if self.index.vocab.get(_stem(w.lower())) is not None]
+        for name in names:
             gram = _stem(name.lower())
-            if name.lower() not in _EN_STOP and self._specific([gram]) and not self._knows(doc, gram):
+            if (
+                name.lower() not in _EN_STOP
+                and self._specific([gram], specific)
+                and name.lower() not in self.aspects.words
+                and (not self._knows(doc, gram) or whose and not self._gives_contact_of(doc, name))
+            ):
                 out.append(name)
         for word in _KATAKANA_WORD.findall(text):
             bigrams = [g for g in grams(word) if g not in STOP_GRAMS]
             if (
                 bigrams
-                and self._specific(bigrams)
-                and sum(self._knows(doc, g) for g in bigrams) < KATAKANA_KNOWN * len(bigrams)
+                and self._specific(bigrams, specific)
+                and (
+                    sum(self._knows(doc, g) for g in bigrams) < KATAKANA_KNOWN * len(bigrams)
+                    or whose
+                    and not self._gives_contact_of(doc, word)
+                )
             ):
                 out.append(word)
         return tuple(dict.fromkeys(out))
 
-    def _specific(self, grams_: list[str]) -> bool:
+    def _gives_contact_of(self, doc: int, name: str) -> bool:
+        """Whether a paragraph of the entry's answer has the name and a phone number or an e-mail
+        address: the seminar with KRILA names KRILA, but the address it gives is CLAIR's."""
+        contact = self.aspects.pattern("contact")
+        if contact is None:
+            return True
+        wanted = normalize(name)
+        topic = self.kb.topics[self.ids[doc]]
+        return any(
+            wanted in normalize(paragraph) and contact.search(paragraph)
+            for local in topic.text.values()
+            for paragraph in local.answer.split("\n\n")
+        )
+
+    def _specific(self, grams_: list[str], share: float = SPECIFIC) -> bool:
         """A word few entries have, or none: a name. One most entries have (イベント, Japanese) is not."""
         ix = self.index
         idfs = [ix.idf[gid] if (gid := ix.vocab.get(g)) is not None else ix.unknown_idf for g in grams_]
-        return sum(idfs) / len(idfs) >= SPECIFIC * ix.unknown_idf
+        return sum(idfs) / len(idfs) >= share * ix.unknown_idf
 
     def _rank(self, text: str) -> tuple[list[tuple[str, float]], dict[str, tuple[float, int]]]:
         """Best first; and per topic, its score before the aspect penalty and the aspects missing."""
@@ -297,7 +333,8 @@ class Matcher:
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))
-        unstated = self.unstated(text, self.index.ids.index(about)) if unpenalized >= s.answer_threshold else ()
+        whose = "contact" in self.aspects.of(normalize(text))
+        unstated = self.unstated(text, self.index.ids.index(about), whose) if unpenalized >= s.answer_threshold else ()
         if (missing or unstated) and unpenalized >= s.answer_threshold:
             return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated)
         if missing and not self.weights.aspect_ranks:
