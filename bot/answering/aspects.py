@@ -1,6 +1,7 @@
 """Aspects of a question that the sources state for only some topics, or never (aspects.toml).
 
-An aspect is asked when one of its words is in the message; a topic's answer states it when it
+An aspect is asked when one of its words is in the message, or its `asked` pattern (grammar: "may
+I…" in each language) matches it; a topic's answer states it when it
 has one of them too, or matches its `stated` pattern (a count is a number with a counter, a date
 a year or a day), in any of its languages.
 
@@ -33,6 +34,11 @@ class Aspects:
         self.stated_by: list[tuple[re.Pattern[str], str]] = [
             (re.compile(entry["stated"], re.IGNORECASE), name) for name, entry in data.items() if "stated" in entry
         ]
+        # a question's grammar asks some aspects whatever its words ("팔아도 돼요?", "売ってもいいですか"):
+        # `asked` patterns, matched on the normalised message
+        self.asked_by: list[tuple[re.Pattern[str], str]] = [
+            (re.compile(entry["asked"]), name) for name, entry in data.items() if "asked" in entry
+        ]
         # aspects that only choose between close topics, never make a reply "partial"
         self.rank_only = sum(1 << i for i, entry in enumerate(data.values()) if entry.get("rank_only"))
         # every Latin word of every aspect's words: "email" of "email address" names no one
@@ -59,6 +65,9 @@ class Aspects:
         padded = f" {norm} "
         for span, name in self.spans:
             if span in padded:
+                found.add(name)
+        for pattern, name in self.asked_by:
+            if pattern.search(norm):
                 found.add(name)
         return frozenset(found)
 
