@@ -55,6 +55,15 @@ class Aspects:
                 else:
                     for token in (w, w + "s"):
                         self.by_token.setdefault(token, set()).add(name)
+        # the spans by their first two characters (one-character ones apart): a message is read
+        # once, position by position, instead of once per span (there are hundreds)
+        self.by_head: dict[str, list[tuple[str, str]]] = {}
+        self.single: dict[str, set[str]] = {}
+        for span, name in self.spans:
+            if len(span) == 1:
+                self.single.setdefault(span, set()).add(name)
+            else:
+                self.by_head.setdefault(span[:2], []).append((span, name))
 
     def of(self, norm: str) -> frozenset[str]:
         found: set[str] = set()
@@ -63,9 +72,16 @@ class Aspects:
             if names:
                 found |= names
         padded = f" {norm} "
-        for span, name in self.spans:
-            if span in padded:
-                found.add(name)
+        by_head = self.by_head
+        for i in range(len(padded) - 1):
+            starting = by_head.get(padded[i : i + 2])
+            if starting:
+                for span, name in starting:
+                    if padded.startswith(span, i):
+                        found.add(name)
+        for char, names in self.single.items():
+            if char in padded:
+                found |= names
         for pattern, name in self.asked_by:
             if pattern.search(norm):
                 found.add(name)

@@ -279,13 +279,14 @@ class Matcher:
         idfs = [ix.idf[gid] if (gid := ix.vocab.get(g)) is not None else ix.unknown_idf for g in grams_]
         return sum(idfs) / len(idfs) >= share * ix.unknown_idf
 
-    def _rank(self, text: str) -> tuple[list[tuple[str, float]], dict[str, tuple[float, int]]]:
-        """Best first; and per topic, its score before the aspect penalty and the aspects missing."""
+    def _rank(self, text: str) -> tuple[list[tuple[str, float]], dict[str, tuple[float, int]], frozenset[str]]:
+        """Best first; per topic, its score before the aspect penalty and the aspects missing; and
+        the aspects the message asks."""
         norm = normalize(text)
         terms = weighted_grams(text)
         ids, weights, mass, qnorm = self._query_terms(terms)
         if not ids or mass <= 0:
-            return [], {}
+            return [], {}, frozenset()
         ix, w = self.index, self.weights
         n = len(ix.ids)
         at, which = positions(ix.post_ptr, np.array(ids, dtype=np.int64))
@@ -297,7 +298,8 @@ class Matcher:
         top = np.argpartition(-prelim, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
         top_docs: list[int] = top.tolist()
         base_scores: list[float] = prelim[top].tolist()
-        asked = self.aspects.bits(self.aspects.of(norm))
+        asks = self.aspects.of(norm)
+        asked = self.aspects.bits(asks)
         keyword = self._keyword_scores(top_docs, norm, terms)
         sample = self._sample_scores(top_docs, ids, weights, qnorm)
         scored = []
@@ -310,10 +312,10 @@ class Matcher:
                 score *= w.aspect_penalty
             scored.append((ix.ids[d], score))
         scored.sort(key=lambda item: item[1], reverse=True)
-        return scored, before
+        return scored, before, asks
 
     def match(self, text: str) -> Match:
-        ranked, before = self._rank(text)
+        ranked, before, asks = self._rank(text)
         if not ranked:
             return Match(None, 0.0, "none", ())
         s = self.settings
@@ -333,7 +335,7 @@ class Matcher:
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))
-        whose = "contact" in self.aspects.of(normalize(text))
+        whose = "contact" in asks
         unstated = self.unstated(text, self.index.ids.index(about), whose) if unpenalized >= s.answer_threshold else ()
         if (missing or unstated) and unpenalized >= s.answer_threshold:
             return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated)
