@@ -30,13 +30,13 @@ from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
-    Configuration,
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import Event, FollowEvent, JoinEvent, MessageEvent, PostbackEvent, UnfollowEvent, UserSource
 
 from bot.channels.attachments import Attachments
+from bot.channels.line.client import sdk_client
 from bot.channels.line.events import CHANNEL, to_incoming
 from bot.channels.line.files import KEEP_SECONDS, FileShelf
 from bot.channels.line.settings import LineSecrets, LineSettings
@@ -96,8 +96,8 @@ class LineChannel:
     async def start(self) -> None:
         api_host = self.settings.api_base_url.rstrip("/") or LINE_API
         data_host = (self.settings.data_api_base_url or self.settings.api_base_url).rstrip("/") or LINE_DATA_API
-        api_client = AsyncApiClient(Configuration(host=api_host, access_token=self.secrets.access_token))
-        data_client = AsyncApiClient(Configuration(host=data_host, access_token=self.secrets.access_token))
+        api_client = await sdk_client(api_host, self.secrets.access_token)
+        data_client = await sdk_client(data_host, self.secrets.access_token)
         self.clients = [api_client, data_client]
         self.api = AsyncMessagingApi(api_client)
         self.blob = AsyncMessagingApiBlob(data_client)
