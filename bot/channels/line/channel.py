@@ -40,7 +40,7 @@ from bot.channels.line.client import sdk_client
 from bot.channels.line.events import CHANNEL, to_incoming
 from bot.channels.line.files import KEEP_SECONDS, FileShelf
 from bot.channels.line.settings import LineSecrets, LineSettings
-from bot.channels.line.wire import Messages, Prepared, build_messages, push_request, reply_request
+from bot.channels.line.wire import Messages, Sender, Wire, build_messages
 from bot.channels.shaping import batches, fit
 from bot.core.channel import Delivery, Limits
 from bot.core.inbox import Inbox
@@ -100,6 +100,7 @@ class LineChannel:
         data_client = await sdk_client(data_host, self.secrets.access_token)
         self.clients = [api_client, data_client]
         self.api = AsyncMessagingApi(api_client)
+        self.sender = Sender(api_client)
         self.blob = AsyncMessagingApiBlob(data_client)
         try:
             info = await self.api.get_bot_info()
@@ -240,7 +241,7 @@ class LineChannel:
     # -- outbound ----------------------------------------------------------------------------
 
     async def deliver(self, to: Address, replies: Sequence[Reply], origin: Incoming | None) -> list[Delivery]:
-        messages: list[Prepared] = []
+        messages: list[Wire] = []
         owner: list[int] = []  # which reply each message belongs to
         for i, reply in enumerate(replies):
             for message in await self._messages(reply):
@@ -267,7 +268,7 @@ class LineChannel:
                 results[i] = worse(results[i], outcome)
         return results
 
-    async def _messages(self, reply: Reply) -> list[Prepared]:
+    async def _messages(self, reply: Reply) -> list[Wire]:
         if reply.document is None:
             cached = self.messages.get(reply.text, reply.buttons)
             if cached is not None:
@@ -289,10 +290,10 @@ class LineChannel:
             self.messages.put(reply.text, reply.buttons, built)
         return built
 
-    async def _reply(self, token: str, batch: list[Prepared]) -> Delivery | None:
+    async def _reply(self, token: str, batch: list[Wire]) -> Delivery | None:
         """Delivery, or None when the token is not accepted (then the caller pushes)."""
         try:
-            await self.api.reply_message(reply_request(token, batch))
+            await self.sender.reply(token, batch)
             return Delivery.SENT
         except ApiException as exc:
             if exc.status == 400 and "reply token" in str(exc.body or "").lower():
@@ -306,14 +307,11 @@ class LineChannel:
             log.warning("LINE reply failed (%s): pushing instead", exc)
             return None
 
-    async def _push(self, chat: str, batch: list[Prepared]) -> Delivery:
+    async def _push(self, chat: str, batch: list[Wire]) -> Delivery:
         retry_key = str(uuid.uuid4())  # the same for every attempt: LINE sends it once
         for attempt in range(PUSH_ATTEMPTS):
             try:
-                await self.api.push_message(
-                    push_request(chat, batch),
-                    x_line_retry_key=retry_key,
-                )
+                await self.sender.push(chat, batch, retry_key)
                 return Delivery.SENT
             except ApiException as exc:
                 body = str(exc.body or "")

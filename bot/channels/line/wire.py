@@ -1,11 +1,13 @@
-"""LINE messages in the form line-bot-sdk sends them, built once and reused.
+"""LINE messages in the form the Messaging API takes them, built once and sent as they are.
 
 Building the SDK's pydantic models and serialising them cost more than answering the question:
 about 1.2 ms for an answer with five quick-reply buttons against 0.8 ms for Core.handle
-(bench/line_throughput.py), because ReplyMessageRequest.to_dict walks every nested model twice.
-An answer's messages are the same for everyone who asks about that topic in that language, so
-their wire form, made by the SDK's own models (TextMessage.to_dict), is kept in a bounded table,
-and each request is assembled around it without validating it again.
+(bench/line_throughput.py), because ReplyMessageRequest.to_dict walks every nested model twice,
+and reply_message validates its argument again on every call. An answer's messages are the same
+for everyone who asks about that topic in that language, so their wire form, made by the SDK's
+own models (TextMessage.to_dict, validated there), is kept in a bounded table; each reply is a
+plain dict around it, sent by the SDK's client (`Sender`, through AsyncApiClient.call_api: its
+authentication, its errors as ApiException) without a model built or checked again.
 """
 
 from __future__ import annotations
@@ -13,31 +15,17 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from linebot.v3.messaging import (
-    PostbackAction,
-    PushMessageRequest,
-    QuickReply,
-    QuickReplyItem,
-    ReplyMessageRequest,
-    TextMessage,
-)
+from linebot.v3.messaging import AsyncApiClient, PostbackAction, QuickReply, QuickReplyItem, TextMessage
 
 from bot.messages import Button
 
 Wire = dict[str, Any]
 CACHE_SIZE = 1024  # topics x languages x a few shapes fit; the oldest go first
-
-
-class Prepared:
-    """A message already in the SDK's wire form; the request's to_dict takes it as it is."""
-
-    __slots__ = ("wire",)
-
-    def __init__(self, wire: Wire) -> None:
-        self.wire = wire
-
-    def to_dict(self) -> Wire:
-        return self.wire
+_JSON = {"Accept": "application/json", "Content-Type": "application/json"}
+# how the SDK's own reply_message and push_message read LINE's answers
+_REPLY_TYPES = {"200": "ReplyMessageResponse", "400": "ErrorResponse", "429": "ErrorResponse"}
+_PUSH_TYPES = {"200": "PushMessageResponse", "400": "ErrorResponse", "403": "ErrorResponse",
+               "409": "ErrorResponse", "429": "ErrorResponse"}  # fmt: skip
 
 
 def text_message(text: str, buttons: list[tuple[Button, str]]) -> Wire:
@@ -52,10 +40,10 @@ def text_message(text: str, buttons: list[tuple[Button, str]]) -> Wire:
     return wire
 
 
-def build_messages(parts: list[str], buttons: list[tuple[Button, str]]) -> list[Prepared]:
+def build_messages(parts: list[str], buttons: list[tuple[Button, str]]) -> list[Wire]:
     """The texts as messages, the buttons (with their data) on the last."""
     last = len(parts) - 1
-    return [Prepared(text_message(part, buttons if i == last else [])) for i, part in enumerate(parts)]
+    return [text_message(part, buttons if i == last else []) for i, part in enumerate(parts)]
 
 
 class Messages:
@@ -63,25 +51,44 @@ class Messages:
     same question is the same messages, whoever asks."""
 
     def __init__(self) -> None:
-        self.built: OrderedDict[tuple[str, tuple[Button, ...]], list[Prepared]] = OrderedDict()
+        self.built: OrderedDict[tuple[str, tuple[Button, ...]], list[Wire]] = OrderedDict()
 
-    def get(self, text: str, buttons: tuple[Button, ...]) -> list[Prepared] | None:
+    def get(self, text: str, buttons: tuple[Button, ...]) -> list[Wire] | None:
         key = (text, buttons)
         found = self.built.get(key)
         if found is not None:
             self.built.move_to_end(key)
         return found
 
-    def put(self, text: str, buttons: tuple[Button, ...], messages: list[Prepared]) -> None:
+    def put(self, text: str, buttons: tuple[Button, ...], messages: list[Wire]) -> None:
         self.built[(text, buttons)] = messages
         if len(self.built) > CACHE_SIZE:
             self.built.popitem(last=False)
 
 
-def reply_request(token: str, messages: list[Prepared]) -> ReplyMessageRequest:
-    # construct(): the messages were validated when their wire form was built
-    return ReplyMessageRequest.construct(reply_token=token, messages=messages, notification_disabled=False)
+class Sender:
+    """Reply and push calls of the Messaging API with messages already in wire form."""
 
+    def __init__(self, client: AsyncApiClient) -> None:
+        self.client = client
 
-def push_request(to: str, messages: list[Prepared]) -> PushMessageRequest:
-    return PushMessageRequest.construct(to=to, messages=messages, notification_disabled=False)
+    async def reply(self, token: str, messages: list[Wire]) -> None:
+        body = {"replyToken": token, "messages": messages, "notificationDisabled": False}
+        await self._post("/v2/bot/message/reply", body, dict(_JSON), _REPLY_TYPES)
+
+    async def push(self, to: str, messages: list[Wire], retry_key: str) -> None:
+        body = {"to": to, "messages": messages, "notificationDisabled": False}
+        await self._post("/v2/bot/message/push", body, {**_JSON, "X-Line-Retry-Key": retry_key}, _PUSH_TYPES)
+
+    async def _post(self, path: str, body: Wire, headers: dict[str, str], types: dict[str, str]) -> None:
+        await self.client.call_api(
+            path,
+            "POST",
+            {},
+            [],
+            headers,
+            body=body,
+            response_types_map=types,
+            auth_settings=["Bearer"],
+            _return_http_data_only=True,
+        )
