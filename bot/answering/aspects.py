@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from bot.answering.text import normalize
 
@@ -25,9 +26,17 @@ class Aspects:
     substrings. A normalised text is only word characters and spaces, so a whole-word match is a
     match between spaces: a dict lookup per word and plain substring tests, no regex per aspect."""
 
-    def __init__(self, path: Path = ASPECTS_FILE) -> None:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    def __init__(self, path: Path = ASPECTS_FILE, data: dict[str, dict[str, Any]] | None = None) -> None:
+        if data is None:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         self._names = list(data)
+        # what states an aspect in an answer: its words, or its `stated_words` where it has them
+        # ("next time" asks about the future; in an answer it is a visitor's quote, not a plan)
+        self._stating: Aspects | None = None
+        if any("stated_words" in entry or "asked" in entry for entry in data.values()):
+            self._stating = Aspects(
+                data={name: {"words": entry.get("stated_words", entry["words"])} for name, entry in data.items()}
+            )
         self.by_token: dict[str, set[str]] = {}  # one Latin word, or it + "s" -> aspects
         self.spans: list[tuple[str, str]] = []  # (" several words " or a CJK word, aspect)
         # an answer states these aspects when it matches their pattern (a number with a counter…)
@@ -97,7 +106,7 @@ class Aspects:
 
     def stated(self, texts: list[str]) -> frozenset[str]:
         """The aspects an answer states: it uses their words, or matches their pattern."""
-        found = set(self.of(normalize(" ".join(texts))))
+        found = set((self._stating or self).of(normalize(" ".join(texts))))
         for pattern, name in self.stated_by:
             if any(pattern.search(text) for text in texts):
                 found.add(name)
