@@ -151,3 +151,36 @@ def test_a_submit_while_locked_says_try_again_and_stores_nothing_then_works(form
 async def _migrate(config: Config) -> None:
     async with open_app(config, answering=answering_for(config)):
         pass
+
+
+def test_a_write_cancelled_at_any_await_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """A task cancelled while it awaits BEGIN or COMMIT (the retention purge, cancelled when the bot
+    stops) used to leave aiosqlite's thread to open the transaction after it had given up: every
+    later write of the process then failed with "cannot start a transaction within a transaction",
+    a requester's Submit among them."""
+    from bot.storage.store import Store
+
+    async def go() -> list[str]:
+        store = await Store.open(tmp_path / "db.sqlite3")
+        failures = []
+        try:
+            for steps in range(12):  # cancel after each number of loop turns: BEGIN, the body, COMMIT
+                async def write(n: int = steps) -> None:
+                    async with store.transaction() as db:
+                        await db.execute("INSERT INTO store_opened(at) VALUES (?)", (n,))
+
+                task = asyncio.create_task(write())
+                for _ in range(steps):
+                    await asyncio.sleep(0)
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                try:
+                    async with store.transaction() as db:  # the next write of the process
+                        await db.execute("INSERT INTO store_opened(at) VALUES (?)", (-1,))
+                except sqlite3.OperationalError as exc:
+                    failures.append(f"after {steps} turns: {exc}")
+        finally:
+            await store.close()
+        return failures
+
+    assert asyncio.run(go()) == []

@@ -127,13 +127,25 @@ class Store:
     async def transaction(self) -> AsyncIterator[SqliteRunner]:
         """BEGIN IMMEDIATE .. COMMIT under the write lock; ROLLBACK on any error."""
         async with self.writing():
-            await self.db.execute("BEGIN IMMEDIATE")
             try:
+                await self.db.execute("BEGIN IMMEDIATE")
                 yield SqliteRunner(self.db)
+                await self.db.execute("COMMIT")
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                await self._roll_back()
                 raise
-            await self.db.execute("COMMIT")
+
+    async def _roll_back(self) -> None:
+        """ROLLBACK whatever is open, under the write lock still held.
+
+        Also after a task was cancelled while it awaited BEGIN or COMMIT: aiosqlite's thread still
+        runs that statement, and a BEGIN left open made every later write of the process fail with
+        "cannot start a transaction within a transaction". Its queue keeps order, so this ROLLBACK
+        runs after it; shielded, so a second cancellation cannot stop it being queued."""
+        try:
+            await asyncio.shield(self.db.execute("ROLLBACK"))
+        except sqlite3.OperationalError:
+            pass  # nothing was open: the BEGIN failed, or the COMMIT went through
 
     @classmethod
     async def open(cls, path: Path, lock_wait_seconds: float = BUSY_TIMEOUT_MS / 1000) -> Store:
@@ -255,18 +267,18 @@ class Store:
         async with self.writing():  # while this waits, more saves join the batch
             saves = take()
             now = time.time()
-            await self.db.execute("BEGIN IMMEDIATE")
             try:
+                await self.db.execute("BEGIN IMMEDIATE")
                 await self.db.executemany(
                     "INSERT INTO conversations(channel, chat_id, user_id, state, updated_at) VALUES (?,?,?,?,?) "
                     "ON CONFLICT(channel, chat_id, user_id) DO UPDATE SET state=excluded.state, "
                     "updated_at=excluded.updated_at",
                     [(*key, state, now) for key, state in saves.items()],
                 )
+                await self.db.execute("COMMIT")
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                await self._roll_back()
                 raise
-            await self.db.execute("COMMIT")
 
     # -- button payloads too long for a channel's limit (bot/storage/payloads.py) ---------------
 
