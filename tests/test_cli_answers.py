@@ -32,6 +32,16 @@ def test_ask_out_of_scope_and_lang_flag():
     assert "情報がありません" in data["reply"]
 
 
+def test_ask_prints_the_decision_the_chat_makes_not_the_matchers_alone():
+    hello = json.loads(madoguchi("ask", "안녕하세요", "--json").stdout)
+    assert hello["decision"] == "smalltalk" and hello["topic"] is None
+    # the future in "来年度…派遣が決まった者です" is who they are; what they ask the office page holds
+    long = json.loads(madoguchi("ask", "鹿児島県から来年度ソウルへの派遣が決まった者です。赴任前に事務所の体制を"
+                                "知っておきたいのですが、所長以下どういう構成になっているのでしょうか。", "--json").stdout)
+    assert long["decision"] == "answer" and long["topic"] == "seoul.office"
+    assert "記載がありません" not in long["reply"]
+
+
 def test_eval_json_has_the_documented_shape(tmp_path):
     qs = tmp_path / "q.jsonl"
     qs.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [

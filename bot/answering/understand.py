@@ -11,12 +11,13 @@ Long messages are read for their question: each sentence is matched too, and the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from bot.answering.matcher import Match, Matcher
 from bot.answering.smalltalk import SmallTalk, classify
-from bot.answering.text import MAX_MATCH_CHARS
+from bot.answering.text import MAX_MATCH_CHARS, normalize
 
 LONG_MESSAGE = 40  # characters; a message this long, of several sentences, may be context around a question
 # question sentences of a long message matched on their own: a real message has a few; a pasted
@@ -26,6 +27,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 # what a question sentence has: a question mark, か/の at the end, 까/나요/요?, a wh-word…
 _QUESTION = re.compile(
     r"[?？]|か[。\s]*$|까|나요|ますか|でしょうか|\b(?:how|what|where|when|which|who|can|could|is|are|do|does)\b",
+    re.IGNORECASE,
+)
+# what a request for information has, question mark or not
+_REQUEST = re.compile(
+    r"教えて|ください|下さい|知りたい|알려|주세요|궁금|please|tell me|let me know|want to know|like to know",
     re.IGNORECASE,
 )
 
@@ -66,4 +72,16 @@ def understand(matcher: Matcher, text: str) -> Understanding:
             m = matcher.match(part)
             if m.decision == "answer" and m.score > best.score:
                 best, question = m, part
+        if best.decision == "partial" and not best.unstated and _only_in_context(matcher, best, text):
+            # "来年度ソウルに派遣される者です。…事務所はどういう構成ですか": the future is who they
+            # are, not what they ask; what they ask the topic's answer holds
+            best = dataclasses.replace(best, decision="answer", missing=())
     return Understanding(best.decision, best, None, question, best.missing)
+
+
+def _only_in_context(matcher: Matcher, match: Match, text: str) -> bool:
+    """Whether the aspects the topic lacks come only from sentences that neither ask nor request
+    ("来年度ソウルに派遣される者です"), not from a question or a "please tell me …"."""
+    asking = [p for p in sentences(text[:MAX_MATCH_CHARS]) if _QUESTION.search(p) or _REQUEST.search(p)]
+    asked = set().union(*(matcher.aspects.of(normalize(p)) for p in asking))
+    return bool(asking) and not asked & set(match.missing)

@@ -14,6 +14,7 @@ from typing import TypedDict
 from bot.answering.evaluate import EvalFileError, format_report, read_questions, run, summarize
 from bot.answering.knowledge import KnowledgeError
 from bot.answering.matcher import Matcher
+from bot.answering.understand import understand
 from bot.app import load_checked_forms, load_checked_knowledge, open_app
 from bot.cli import db as cli_db
 from bot.cli import report as cli_report
@@ -68,15 +69,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
             core = app.core
             if args.lang:
                 await core.handle(Incoming("cli", "ask", "ask", text=f"/lang {args.lang}"))
-            match = core.deps.matcher.match(args.text)
+            # the decision the chat makes (small talk, the question inside a long message…), not
+            # the matcher's alone
+            understood = understand(core.deps.matcher, args.text)
+            match = understood.match
             replies = await core.handle(Incoming("cli", "ask", "ask", text=args.text))
             await core.drain()  # the language seen is saved beside the answer
             state = await core.deps.store.load_conversation(Incoming("cli", "ask", "ask").key)
             lang = args.lang or state.seen_lang or config.default_language
             return {
-                "topic": match.topic_id,
+                "topic": understood.topic_id,
                 "score": round(match.score, 4),
-                "decision": match.decision,
+                "decision": understood.kind,
                 "lang": lang,
                 "alternatives": list(match.alternatives),
                 "reply": "\n\n".join(r.text for r in replies),
