@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.answering.aspects import ASPECTS_FILE, Aspects
 from bot.answering.knowledge import KnowledgeBase, Topic
-from bot.answering.text import STOP_GRAMS, grams, normalize
+from bot.answering.text import NAME, STOP_GRAMS, _stem, grams, normalize
 from bot.config import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ K1, B = 1.2, 0.75
 KEEP_CACHED = 4
 ASPECT_ONLY_REST = 0  # characters left of a keyword without its aspect words, at most, to drop it
 PHRASE_SPECIFICITY = 0.8  # at least this for a keyword of three or more English words
-FORMAT = 6  # bump when the index's layout or how it is built changes: old cache files are ignored
+FORMAT = 7  # bump when the index's layout or how it is built changes: old cache files are ignored
 
 
 def topic_fields(topic: Topic) -> dict[str, list[str]]:
@@ -102,9 +102,13 @@ class MatchIndex:
     smp_norm: np.ndarray  # idf norm of each (inf for an empty one)
     smpg_ptr: np.ndarray  # gram id -> sample ids
     smpg_smp: np.ndarray
-    # every word/gram of each entry's answer and title per language, for answerability checks
+    # every word/gram of each entry's answer, title, keywords and sample questions in every language,
+    # for answerability checks (a sample question names what its entry is about)
     known_ptr: np.ndarray  # entry -> its sorted gram ids (known[...])
     known: np.ndarray
+    # every word the entries write as a name (KRILA, Hongdae), lower case and stemmed: a word typed
+    # in lower case is taken for a name when it is one of these
+    names: frozenset[str]
 
 
 # How the knowledge base's texts are read aloud, all at once (bot/answering/readings.py); None: not.
@@ -127,6 +131,7 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
     raw_keywords: list[list[str]] = []
     samples: list[list[list[int]]] = []
     known: list[list[int]] = []
+    names: set[str] = set()
     aspect_bits = np.zeros(len(ids), dtype=np.int64)  # one bit per aspect: up to 64 aspects
     for d, topic_id in enumerate(ids):
         topic = kb.topics[topic_id]
@@ -144,8 +149,9 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
         doc_tfs.append(tf)
         raw_keywords.append(list(dict.fromkeys(fields["keywords"] + fields["title"])))
         samples.append([[vocab[g] for g in grams(q) if g not in STOP_GRAMS] for q in fields["questions"]])
-        facts = fields["answer"] + fields["title"] + fields["keywords"]
+        facts = fields["answer"] + fields["title"] + fields["keywords"] + fields["questions"]
         known.append(sorted({vocab[g] for text in facts for g in grams(text) if g in vocab}))
+        names.update(_stem(n.lower()) for text in facts for n in NAME.findall(text))
         aspect_bits[d] = aspects.bits(aspects.stated(fields["answer"]))
     n_docs = len(ids)
     df = np.zeros(len(vocab))
@@ -244,6 +250,7 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
         smpg_smp=smpg_smp,
         known_ptr=known_ptr,
         known=known_items,
+        names=frozenset(names),
     )
 
 

@@ -29,15 +29,13 @@ from bot.answering import readings
 from bot.answering.aspects import Aspects
 from bot.answering.index import K1, MatchIndex, gather, load_or_build, positions
 from bot.answering.knowledge import KnowledgeBase
-from bot.answering.text import _EN_STOP, STOP_GRAMS, _stem, grams, normalize, weighted_grams
+from bot.answering.text import _EN_STOP, NAME, STOP_GRAMS, _stem, grams, normalize, weighted_grams
 from bot.config import MatchingConfig
 
 CANDIDATES = 8
 TYPO_MIN = 5  # English words this long or longer may be misspellings of a known word
 TYPO_SCORE = 85  # rapidfuzz ratio from which an unknown word is taken as that known word
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-# a name: an acronym (KRILA, JAL) or a capitalised word inside a sentence (Hongdae, Kansai)
-_NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3,}[a-z]?|[A-Z][a-z]+[A-Z][A-Za-z]*|(?<=[a-z,] )[A-Z][a-z]{2,})(?![A-Za-z])")
 _KATAKANA_WORD = re.compile(r"[ァ-ヶー]{4,}")
 _LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
@@ -222,6 +220,10 @@ class Matcher:
         at = int(np.searchsorted(known, gid))
         return at < len(known) and int(known[at]) == gid
 
+    def _knows_name(self, doc: int, gram: str) -> bool:
+        """Known, or known without a last letter or two: "Australians" for Australia."""
+        return any(self._knows(doc, g) for g in (gram, gram[:-1], gram[:-2]) if g == gram or len(g) >= 6)
+
     def unstated(self, text: str, doc: int, whose: bool = False) -> tuple[str, ...]:
         """The specifics of the message the entry's facts never mention (see Match.unstated).
 
@@ -233,16 +235,16 @@ class Matcher:
         for year in _YEAR.findall(text):
             if not self._knows(doc, year):
                 out.append(year)
-        names = _NAME.findall(text)
-        if whose:
-            names += [w for w in _LATIN_WORD.findall(text) if self.index.vocab.get(_stem(w.lower())) is not None]
+        names = NAME.findall(text)
+        if whose:  # a name typed in lower case ("krila"): a word the knowledge base writes as a name
+            names += [w for w in _LATIN_WORD.findall(text) if _stem(w.lower()) in self.index.names]
         for name in names:
             gram = _stem(name.lower())
             if (
                 name.lower() not in _EN_STOP
                 and self._specific([gram], specific)
                 and name.lower() not in self.aspects.words
-                and (not self._knows(doc, gram) or whose and not self._gives_contact_of(doc, name))
+                and (not self._knows_name(doc, gram) or whose and not self._gives_contact_of(doc, name))
             ):
                 out.append(name)
         for word in _KATAKANA_WORD.findall(text):

@@ -130,6 +130,10 @@ _EN_SHORT = {
 _JAMO_ONLY = re.compile(r"^[\u3131-\u318e\u1100-\u11ff]+$")
 
 
+# a name: an acronym (KRILA, JAL) or a capitalised word inside a sentence (Hongdae, Kansai)
+NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3,}[a-z]?|[A-Z][a-z]+[A-Z][A-Za-z]*|(?<=[a-z,] )[A-Z][a-z]{2,})(?![A-Za-z])")
+
+
 def _stem(word: str) -> str:
     # a light English stem: enough to meet "lectures"/"lecture", "seminars"/"seminar"
     if len(word) > 4 and word.endswith("ies"):
