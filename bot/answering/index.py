@@ -36,7 +36,7 @@ K1, B = 1.2, 0.75
 KEEP_CACHED = 4
 ASPECT_ONLY_REST = 0  # characters left of a keyword without its aspect words, at most, to drop it
 PHRASE_SPECIFICITY = 0.8  # at least this for a keyword of three or more English words
-FORMAT = 7  # bump when the index's layout or how it is built changes: old cache files are ignored
+FORMAT = 8  # bump when the index's layout or how it is built changes: old cache files are ignored
 
 
 def topic_fields(topic: Topic) -> dict[str, list[str]]:
@@ -85,7 +85,7 @@ class MatchIndex:
     post_doc: np.ndarray
     post_tf: np.ndarray
     # which aspects each entry's answer covers, as bits (Aspects.names order)
-    aspect_bits: np.ndarray
+    aspect_bits: list[int]  # Python ints: as many aspects as aspects.toml has, not 64
     # keywords, strongest first within each entry: entry e's are kw[kw_ptr[e]:kw_ptr[e + 1]]
     kw_ptr: np.ndarray
     kw_blob: str  # every keyword's text, one after another: one string, not a quarter-million
@@ -132,7 +132,7 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
     samples: list[list[list[int]]] = []
     known: list[list[int]] = []
     names: set[str] = set()
-    aspect_bits = np.zeros(len(ids), dtype=np.int64)  # one bit per aspect: up to 64 aspects
+    aspect_bits = [0] * len(ids)  # one bit per aspect
     for d, topic_id in enumerate(ids):
         topic = kb.topics[topic_id]
         fields = topic_fields(topic)

@@ -308,7 +308,7 @@ class Matcher:
         before: dict[str, tuple[float, int]] = {}
         for i, d in enumerate(top_docs):
             score = base_scores[i] + w.keyword * keyword[i] + w.sample * sample[i]
-            lacking = asked & ~int(ix.aspect_bits[d])
+            lacking = asked & ~ix.aspect_bits[d]
             before[ix.ids[d]] = (score, lacking)
             if lacking and w.aspect_ranks:
                 score *= w.aspect_penalty
