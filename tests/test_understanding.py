@@ -72,6 +72,13 @@ def test_another_organisations_phone_number_is_not_answered_with_ours(answer_con
     assert "「JNTO」についての記載がありません" in honest.text
 
 
+def test_a_persons_phone_number_is_not_answered_with_their_organisations(answer_config) -> None:
+    honest, _ = chat(answer_config, "ソウル事務所の所長の連絡先を教えてください", user="role-1")
+    assert "「所長」についての記載がありません" in honest.text
+    [ours] = chat(answer_config, "クレアソウルの電話番号は？", user="role-2")
+    assert "733-5681" in ours.text and "記載がありません" not in ours.text
+
+
 def test_an_aspect_no_source_states_is_said_so_in_the_users_language(answer_config) -> None:
     honest, answer = chat(answer_config, "도란도란 게시물은 얼마나 자주 올라와요?", user="aspect-ko")
     assert "빈도 관련 내용이 없습니다" in honest.text and "도란도란" in answer.text

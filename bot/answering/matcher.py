@@ -38,6 +38,11 @@ TYPO_SCORE = 85  # rapidfuzz ratio from which an unknown word is taken as that k
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _KATAKANA_WORD = re.compile(r"[ァ-ヶー]{4,}")
 _LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
+# a person by their role, whose own phone number an organisation's page does not give
+_ROLE = re.compile(
+    r"会長|社長|所長|市長|知事|理事長|事務局長|회장|사장|소장|시장|도지사|사무총장|\b(?:president|chairman|chairperson|mayor|governor)\b",
+    re.IGNORECASE,
+)
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
 # a topic whose score is at least this share of the best's wins when it states a rank-only aspect
 # (aspects.toml: where) that the best lacks
@@ -235,6 +240,9 @@ class Matcher:
         for year in _YEAR.findall(text):
             if not self._knows(doc, year):
                 out.append(year)
+        if whose:
+            # a person's phone number is not their organisation's: "JETAA 한국지부 회장님 연락처"
+            out += [r for r in _ROLE.findall(text) if not self._gives_contact_of(doc, r)]
         names = NAME.findall(text)
         if whose:  # a name typed in lower case ("krila"): a word the knowledge base writes as a name
             names += [w for w in _LATIN_WORD.findall(text) if _stem(w.lower()) in self.index.names]
