@@ -55,11 +55,11 @@ class Aspects:
         for name, entry in data.items():
             for word in entry["words"]:
                 w = normalize(word)
-                if word.isascii():
-                    self.words.update(w.split(" "))
                 if not word.isascii():
                     self.spans.append((w, name))
-                elif " " in w:
+                    continue
+                self.words.update(w.split(" "))
+                if " " in w:
                     self.spans += [(f" {w} ", name), (f" {w}s ", name)]
                 else:
                     for token in (w, w + "s"):

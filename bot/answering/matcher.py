@@ -51,6 +51,7 @@ SPECIFIC = 0.6  # a word's idf against an unknown word's above which it names so
 # the same for a phone number or an address asked for: then it is somebody's, and a name a few
 # entries know (JNTO is in 4 of 32) still says whose; a word most entries have ("number") does not
 WHOSE_SPECIFIC = 0.4
+CONTACT = "contact"  # the aspect asked by "phone number", "e-mail address" (aspects.toml)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class Matcher:
         self.weights = weights
         self.kb = kb  # whose phone number an answer gives is read from its text (unstated)
         self.aspects = Aspects()
+        self.contact_pattern = self.aspects.pattern(CONTACT)
+        # per entry, its answers' paragraphs (normalised) that give a phone number or an address
+        self._contact_paragraphs: dict[int, list[str]] = {}
         reader = readings.NAME if read and readings.available() else None
         self.index: MatchIndex = load_or_build(
             kb, self.aspects, reader, readings.read_aloud if reader else None, cache_dir
@@ -240,11 +244,11 @@ class Matcher:
         for year in _YEAR.findall(text):
             if not self._knows(doc, year):
                 out.append(year)
+        names = NAME.findall(text)
         if whose:
             # a person's phone number is not their organisation's: "JETAA 한국지부 회장님 연락처"
             out += [r for r in _ROLE.findall(text) if not self._gives_contact_of(doc, r)]
-        names = NAME.findall(text)
-        if whose:  # a name typed in lower case ("krila"): a word the knowledge base writes as a name
+            # a name typed in lower case ("krila"): a word the knowledge base writes as a name
             names += [w for w in _LATIN_WORD.findall(text) if _stem(w.lower()) in self.index.names]
         for name in names:
             gram = _stem(name.lower())
@@ -272,16 +276,20 @@ class Matcher:
     def _gives_contact_of(self, doc: int, name: str) -> bool:
         """Whether a paragraph of the entry's answer has the name and a phone number or an e-mail
         address: the seminar with KRILA names KRILA, but the address it gives is CLAIR's."""
-        contact = self.aspects.pattern("contact")
+        contact = self.contact_pattern
         if contact is None:
             return True
+        paragraphs = self._contact_paragraphs.get(doc)
+        if paragraphs is None:  # read once per entry, on the first question that needs it
+            topic = self.kb.topics[self.ids[doc]]
+            paragraphs = self._contact_paragraphs[doc] = [
+                normalize(paragraph)
+                for local in topic.text.values()
+                for paragraph in local.answer.split("\n\n")
+                if contact.search(paragraph)
+            ]
         wanted = normalize(name)
-        topic = self.kb.topics[self.ids[doc]]
-        return any(
-            wanted in normalize(paragraph) and contact.search(paragraph)
-            for local in topic.text.values()
-            for paragraph in local.answer.split("\n\n")
-        )
+        return any(wanted in paragraph for paragraph in paragraphs)
 
     def _specific(self, grams_: list[str], share: float = SPECIFIC) -> bool:
         """A word few entries have, or none: a name. One most entries have (イベント, Japanese) is not."""
@@ -345,7 +353,7 @@ class Matcher:
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))
-        whose = "contact" in asks
+        whose = CONTACT in asks
         unstated = self.unstated(text, self.index.ids.index(about), whose) if unpenalized >= s.answer_threshold else ()
         if (missing or unstated) and unpenalized >= s.answer_threshold:
             return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated)

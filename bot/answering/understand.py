@@ -67,21 +67,22 @@ def understand(matcher: Matcher, text: str) -> Understanding:
     question = text
     if best.decision != "answer" and len(text) >= LONG_MESSAGE:
         # the whole message was not clear: perhaps its question is, without the context around it
-        asked = [part for part in sentences(text[:MAX_MATCH_CHARS]) if part != text and _QUESTION.search(part)]
+        parts = sentences(text[:MAX_MATCH_CHARS])
+        asked = [part for part in parts if part != text and _QUESTION.search(part)]
         for part in asked[:MAX_QUESTION_SENTENCES]:
             m = matcher.match(part)
             if m.decision == "answer" and m.score > best.score:
                 best, question = m, part
-        if best.decision == "partial" and not best.unstated and _only_in_context(matcher, best, text):
+        if best.decision == "partial" and not best.unstated and _only_in_context(matcher, best, parts):
             # "来年度ソウルに派遣される者です。…事務所はどういう構成ですか": the future is who they
             # are, not what they ask; what they ask the topic's answer holds
             best = dataclasses.replace(best, decision="answer", missing=())
     return Understanding(best.decision, best, None, question, best.missing)
 
 
-def _only_in_context(matcher: Matcher, match: Match, text: str) -> bool:
+def _only_in_context(matcher: Matcher, match: Match, parts: list[str]) -> bool:
     """Whether the aspects the topic lacks come only from sentences that neither ask nor request
     ("来年度ソウルに派遣される者です"), not from a question or a "please tell me …"."""
-    asking = [p for p in sentences(text[:MAX_MATCH_CHARS]) if _QUESTION.search(p) or _REQUEST.search(p)]
+    asking = [p for p in parts if _QUESTION.search(p) or _REQUEST.search(p)]
     asked = set().union(*(matcher.aspects.of(normalize(p)) for p in asking))
     return bool(asking) and not asked & set(match.missing)
