@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.answering.knowledge import KnowledgeBase, load_knowledge
 from bot.answering.matcher import Matcher
+from bot.answering.together import QuestionBatch
 from bot.config import Config
 from bot.core.context import Deps, command_names
 from bot.core.inbox import Inbox
@@ -90,6 +91,7 @@ async def open_app(
             store=store,
             knowledge=answering.knowledge,
             matcher=answering.matcher,
+            questions=QuestionBatch(answering.matcher),
             renderer=Renderer(),
             forms=forms,
             requests=requests,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.answering.knowledge import Topic
 from bot.answering.smalltalk import SmallTalk, classify
 from bot.answering.text import has_words
-from bot.answering.understand import understand
 from bot.core.context import Context
 from bot.messages import Button, Reply
 from bot.unanswered.watch import Asked
@@ -59,7 +58,7 @@ async def free_text(ctx: Context) -> list[Reply]:
     text = ctx.msg.text.strip()
     if not has_words(text) and classify(text) is None:
         return [ctx.say("no_words", popular_buttons(ctx))]
-    understood = understand(ctx.deps.matcher, text)
+    understood = await ctx.deps.questions.understand(text)
     match = understood.match
     kb = ctx.deps.knowledge
     if understood.kind == "smalltalk" and understood.smalltalk is not None:

@@ -181,3 +181,38 @@ def test_the_knowledge_bases_own_sample_questions_never_get_the_sources_dont_say
     assert partial == []
     elsewhere = [(topic_id, q, u.topic_id) for topic_id, q, u in outcomes if u.topic_id != topic_id]
     assert len(asked) > 1500 and len(elsewhere) <= 15, elsewhere  # 12 today: neighbours (the office, CLAIR)
+
+
+def test_questions_that_arrive_together_are_understood_together_each_as_if_alone(answer_config) -> None:
+    """QuestionBatch: what several people ask in one turn of the loop is matched in one go, and each
+    gets what `understand` gives that question alone; an asker gone (cancelled) is skipped."""
+    import asyncio
+
+    from bot.answering.together import QuestionBatch
+    from bot.answering.understand import understand
+
+    matcher = Matcher(load_knowledge(REPO / "knowledge"), answer_config.matching)
+    asked = ["出前講座を申し込みたい", "도란도란이 뭐예요?", "hello", "Where is the office?", "今年のおまつりはいつ開催されますか"]
+    alone = [understand(matcher, q) for q in asked]
+    batch = QuestionBatch(matcher)
+    runs: list[int] = []
+    run = batch._run
+
+    def counted() -> None:
+        runs.append(len(batch._waiting))
+        run()
+
+    batch._run = counted  # type: ignore[method-assign]
+
+    async def go() -> list[object]:
+        gone = batch.understand("JETプログラムとは")
+        futures = [batch.understand(q) for q in asked]
+        gone.cancel()
+        results = await asyncio.gather(*futures)
+        later = await batch.understand("hello")  # a question alone, after the batch: its own run
+        return [*results, later]
+
+    together = asyncio.run(go())
+    assert together[:-1] == alone
+    assert together[-1] == alone[2]
+    assert runs == [len(asked) + 1, 1]  # one run for the six that arrived together, one for the last

@@ -102,7 +102,7 @@ def test_korean_renders_demae_koza_and_the_festival_one_way() -> None:
 
 def _deps_for_menu() -> Deps:
     """Just what Core.menu reads: the renderer and the forms (nothing else is touched)."""
-    return Deps(config=None, store=None, knowledge=KB, matcher=None, renderer=Renderer(),  # type: ignore[arg-type]
+    return Deps(config=None, store=None, knowledge=KB, matcher=None, questions=None, renderer=Renderer(),  # type: ignore[arg-type]
                 forms=FORMS, requests=None, staff=None)  # type: ignore[arg-type]
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from bot.answering.knowledge import KnowledgeBase
 from bot.answering.matcher import Matcher
+from bot.answering.together import QuestionBatch
 from bot.config import Config
 from bot.conversation import Conversation
 from bot.forms.registry import FormRegistry
@@ -27,6 +28,7 @@ class Deps:
     store: CoreStore  # conversations, kept notices, payloads (bot/storage/contracts.py)
     knowledge: KnowledgeBase
     matcher: Matcher
+    questions: QuestionBatch  # free-text questions, understood together when they arrive together
     renderer: Renderer
     forms: FormRegistry
     requests: RequestStore
