@@ -107,6 +107,7 @@ class Matcher:
             kb, self.aspects, reader, readings.read_aloud if reader else None, cache_dir
         )
         self.ids = self.index.ids
+        self.doc_of = {topic_id: doc for doc, topic_id in enumerate(self.ids)}
         self.kw_ptr: list[int] = self.index.kw_ptr.tolist()  # read per candidate per message
         # per sample question, and one more that is no question: reduceat needs a valid start for
         # every entry, and one without sample questions at the end starts there (its result is
@@ -314,10 +315,9 @@ class Matcher:
         ix, w = self.index, self.weights
         n = len(ix.ids)
         (docs, tfs), lengths = rows(ix.post_ptr, ids, ix.post_doc, ix.post_tf)
-        idfs = np.repeat(weights, lengths)
-        bm25 = np.bincount(docs, weights=idfs * tfs, minlength=n) / (mass * (K1 + 1))
-        cover = np.bincount(docs, weights=idfs, minlength=n) / mass
-        prelim = w.bm25 * bm25 + w.cover * cover
+        # w.bm25 x BM25 (each gram's idf x its saturated tf) + w.cover x coverage (its idf): one sum
+        per_posting = np.repeat(weights, lengths) * (tfs * (w.bm25 / (mass * (K1 + 1))) + w.cover / mass)
+        prelim = np.bincount(docs, weights=per_posting, minlength=n)
         top = np.argpartition(-prelim, CANDIDATES - 1)[:CANDIDATES] if n > CANDIDATES else np.arange(n)
         top_docs: list[int] = top.tolist()
         base_scores: list[float] = prelim[top].tolist()
@@ -359,7 +359,7 @@ class Matcher:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))
         whose = CONTACT in asks
-        unstated = self.unstated(text, self.index.ids.index(about), whose) if unpenalized >= s.answer_threshold else ()
+        unstated = self.unstated(text, self.doc_of[about], whose) if unpenalized >= s.answer_threshold else ()
         if (missing or unstated) and unpenalized >= s.answer_threshold:
             return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated)
         if missing and not self.weights.aspect_ranks:
