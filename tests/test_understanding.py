@@ -88,6 +88,24 @@ def test_an_aspect_no_source_states_is_said_so_in_the_users_language(answer_conf
     assert "70 minutes" in how_long.text  # the office's page states it: no "the sources don't say"
 
 
+def test_money_given_credit_and_backing_out_are_asked_aspects_only_the_fairs_state_a_subsidy(answer_config) -> None:
+    """Kinds the sources are silent on for most topics: a grant, academic credit, getting materials
+    back, cancelling, a span of time asked in weeks. The fairs' page states its exhibition-fee
+    subsidy, so that one is answered."""
+    honest, _ = chat(answer_config, "자매도시 교류 사업에 지원금이 나오나요?", user="fund-1")
+    assert "보조금이나 지원금 관련 내용이 없습니다" in honest.text
+    [subsidy] = chat(answer_config, "Is there a subsidy for the exhibition fee?", user="fund-2")
+    assert "nothing about" not in subsidy.text and "subsid" in subsidy.text.lower()
+    honest, _ = chat(answer_config, "출장 강좌를 들으면 학점이 인정되나요?", user="credit")
+    assert "학점 인정 관련 내용이 없습니다" in honest.text
+    honest, _ = chat(answer_config, "観光展に送ったパンフレットは終わった後に返送してもらえますか", user="back")
+    assert "送ったものの返送" in honest.text
+    honest, _ = chat(answer_config, "姉妹都市の提携を解消するにはどうすればいいですか", user="cancel")
+    assert "取り消しや辞退の方法" in honest.text
+    honest, _ = chat(answer_config, "調査依頼をしたら結果が出るまで何週間くらいかかりますか", user="weeks")
+    assert "記載がありません" in honest.text
+
+
 def test_a_kana_spelling_finds_the_kanji_topic(answer_config) -> None:
     [reply] = chat(answer_config, "でまえこうざについておしえてください")
     assert "info@clair.or.kr" in reply.text and reply.buttons[0].payload == "f:lecture"
