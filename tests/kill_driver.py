@@ -12,9 +12,11 @@ at the next statement, when the request is committed but its acknowledgement not
 prints "KILLING <mode> <n>" first. SQLite's trace callback sees each statement as it runs.
 
 With --part I/N it plays only the users whose number is I modulo N: tests/test_workers.py runs
-N drivers at once on one PostgreSQL database, as N worker processes.
+N drivers at once on one PostgreSQL database, as N worker processes. With --hold it waits, after
+"READY", for a line on its standard input before the users start: so that N drivers start together
+rather than the first finishing while the last is still opening its app.
 
-    python tests/kill_driver.py CONFIG USERS SEED [before|during|after] [--part I/N]
+    python tests/kill_driver.py CONFIG USERS SEED [before|during|after] [--part I/N] [--hold]
 """
 
 from __future__ import annotations
@@ -191,13 +193,15 @@ class CommitKiller:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-async def main(config_path: str, n: int, seed: int, mode: str | None, part: tuple[int, int]) -> None:
+async def main(config_path: str, n: int, seed: int, mode: str | None, part: tuple[int, int], hold: bool) -> None:
     config = load_config(Path(config_path))
     async with open_app(config, answering=answering_for(config)) as app:
         core = app.core
         if mode is not None:
             await app.store.db.set_trace_callback(CommitKiller(1 + seed % 5, mode, random.Random(seed)))
         print("READY", flush=True)
+        if hold:
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         today = config.zone.today(time.time())
         rng = random.Random(seed)
         mine = [user for user in user_ids(n) if int(user[1:]) % part[1] == part[0]]
@@ -209,8 +213,11 @@ async def main(config_path: str, n: int, seed: int, mode: str | None, part: tupl
 if __name__ == "__main__":
     args = sys.argv[1:]
     at, of = 0, 1
+    hold = "--hold" in args
+    if hold:
+        args.remove("--hold")
     if "--part" in args:
         where = args.index("--part")
         at, of = (int(x) for x in args[where + 1].split("/"))
         del args[where : where + 2]
-    asyncio.run(main(args[0], int(args[1]), int(args[2]), args[3] if len(args) > 3 else None, (at, of)))
+    asyncio.run(main(args[0], int(args[1]), int(args[2]), args[3] if len(args) > 3 else None, (at, of), hold))

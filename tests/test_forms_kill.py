@@ -37,14 +37,16 @@ ZONE = load_config(REPO / "config.toml").zone  # the office's calendar decides w
 class Driver:
     """The driver process, with its output read as it comes (the pipe survives the kill)."""
 
-    def __init__(self, config: Path, seed: int, mode: str | None = None, part: str = "") -> None:
+    def __init__(self, config: Path, seed: int, mode: str | None = None, part: str = "", hold: bool = False) -> None:
+        """hold: the users start only at go()."""
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.errors = config.parent / f"driver-{seed}.err"
         with self.errors.open("w") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, str(DRIVER), str(config), str(USERS), str(seed)] + ([mode] if mode else [])
-                + (["--part", part] if part else []),
+                + (["--part", part] if part else []) + (["--hold"] if hold else []),
+                stdin=subprocess.PIPE if hold else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=err,
                 text=True,
@@ -60,6 +62,11 @@ class Driver:
                 self.lines.append(line.strip())
                 if line.strip() == "READY":
                     self.ready.set()
+
+    def go(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("GO\n")
+        self.proc.stdin.close()
 
     def kill(self) -> bool:
         """SIGKILL; True when it was still working (the kill landed mid-run)."""

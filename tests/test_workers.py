@@ -56,9 +56,12 @@ def test_four_workers_on_one_database_with_one_killed_at_random_moments(tmp_path
     rng = random.Random()
     seed = rng.randrange(10**6)
     part = [f"{i}/{WORKERS}" for i in range(WORKERS)]
-    drivers = [Driver(config, seed + i, part=part[i]) for i in range(WORKERS)]
+    # held until all four are open: under load the first could finish before the last had started
+    drivers = [Driver(config, seed + i, part=part[i], hold=True) for i in range(WORKERS)]
     for driver in drivers:
         assert driver.ready.wait(90), driver.errors.read_text()
+    for driver in drivers:
+        driver.go()
     acked: dict[str, set[str]] = {}
     mid_run_kills, seen_in_progress = 0, 0
     for round_ in range(KILLS):
