@@ -1,10 +1,10 @@
-"""Questions that reach answering in the same turn of the event loop are understood together.
+"""Questions that reach answering close together (one turn of the event loop) are understood together.
 
 Why: a match reads the whole index (postings, keyword and sample arrays, the vocabulary) and runs
 numpy's and rapidfuzz's code. Between two people's questions a channel parses a webhook, checks a
 signature, builds and sends a reply: by the next match the CPU caches hold the channel's data, and
-the same match costs about twice the CPU (bench/matching.py, "cold caches"). Under load several questions
-arrive in one turn of the loop; understanding them one right after the other keeps the matcher's
+the same match costs about twice the CPU (bench/matching.py, "cold caches"). Under load several
+questions arrive in one turn of the loop; understanding them one right after the other keeps the matcher's
 data warm. The batch runs one turn of the loop after its first question, so that the questions
 of the requests read in that turn join it; a question alone waits that one turn, microseconds on
 an idle loop (bench/line_throughput.py measures the gain).
