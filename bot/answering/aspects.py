@@ -19,6 +19,7 @@ from typing import Any
 from bot.answering.text import normalize
 
 ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
 
 
 class Aspects:
@@ -76,7 +77,9 @@ class Aspects:
 
     def of(self, norm: str) -> frozenset[str]:
         found: set[str] = set()
-        for word in norm.split(" "):
+        # Latin words by themselves: a normalised Japanese message runs them into its kana
+        # ("urlを教えて"), and only spaces would miss them
+        for word in _LATIN_RUN.findall(norm):
             names = self.by_token.get(word)
             if names:
                 found |= names

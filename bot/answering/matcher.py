@@ -44,6 +44,15 @@ _ROLE = re.compile(
     r"会長|社長|所長|市長|知事|理事長|事務局長|회장|사장|소장|시장|도지사|사무총장|\b(?:president|chairman|chairperson|mayor|governor)\b",
     re.IGNORECASE,
 )
+# a Korean city or province: which of them an entry names is a fact ("부산이랑 자매결연한 일본 도시는?"
+# asks about Busan; the sister-city page names none). Not 서울 (where the office is, in most
+# answers), nor words that are also common nouns: 경기 (a match), 세종 (the king), 전주 (last week)
+_KOREAN_PLACE = re.compile(
+    r"부산|대구|인천|광주|대전|울산|수원|경기도|강원|충청|충북|충남|전라|전북|전남|경상|경북|경남|제주|포항|경주|창원|청주|천안|"
+    r"춘천|강릉|속초|안동|여수|목포|釜山|大邱|仁川|光州|蔚山|済州|濟州|慶州|京畿|江原|忠清|全羅|慶尚|"
+    r"\b(?:busan|pusan|daegu|incheon|gwangju|daejeon|ulsan|suwon|gyeonggi|gangwon|chungcheong|jeolla|gyeongsang|jeju|pohang|gyeongju|changwon|cheongju)\b",
+    re.IGNORECASE,
+)
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
 # a topic whose score is at least this share of the best's wins when it states a rank-only aspect
 # (aspects.toml: where) that the best lacks
@@ -251,6 +260,10 @@ class Matcher:
         for year in _YEAR.findall(text):
             if not self._knows(doc, year):
                 out.append(year)
+        for place in _KOREAN_PLACE.findall(text):
+            place_grams = grams(place)
+            if not all(self._knows(doc, g) for g in place_grams):
+                out.append(place)
         names = NAME.findall(text)
         if whose:
             # a person's phone number is not their organisation's: "JETAA 한국지부 회장님 연락처"
