@@ -106,6 +106,22 @@ def test_money_given_credit_and_backing_out_are_asked_aspects_only_the_fairs_sta
     assert "記載がありません" in honest.text
 
 
+def test_a_place_a_url_a_typhoon_and_english_are_asked_where_the_topic_never_says(answer_config) -> None:
+    """A Korean city the sister-city page never names, a URL asked inside Japanese text (URLを), a
+    make-up date after a typhoon, a manuscript in English: each is "the sources don't say". The
+    officials' page names Busan, so the same city there is answered."""
+    honest, _ = chat(answer_config, "부산이랑 자매우호도시 맺은 일본 도시는 어디어디예요?", user="place-1")
+    assert "'부산' 관련 내용이 없습니다" in honest.text
+    [busan] = chat(answer_config, "부산에 주재하는 일본 지방공무원은 몇 명이에요?", user="place-2")
+    assert "부산광역시: 2명" in busan.text and "내용이 없습니다" not in busan.text
+    honest, _ = chat(answer_config, "意識調査の報告書をダウンロードできるURLを教えてください", user="url")
+    assert "URLについての記載がありません" in honest.text
+    honest, _ = chat(answer_config, "出前講座の日に台風で休講になったら振替してもらえますか", user="typhoon")
+    assert "日程の変更や振替についての記載がありません" in honest.text
+    honest, _ = chat(answer_config, "トランドランの原稿って英語で出してもいいですか？", user="english")
+    assert "英語での対応についての記載がありません" in honest.text
+
+
 def test_a_kana_spelling_finds_the_kanji_topic(answer_config) -> None:
     [reply] = chat(answer_config, "でまえこうざについておしえてください")
     assert "info@clair.or.kr" in reply.text and reply.buttons[0].payload == "f:lecture"
