@@ -122,6 +122,26 @@ def test_a_place_a_url_a_typhoon_and_english_are_asked_where_the_topic_never_say
     assert "英語での対応についての記載がありません" in honest.text
 
 
+def test_who_the_asker_is_is_context_and_only_what_they_ask_can_be_unstated(answer_config) -> None:
+    """A city or a year in the sentences that introduce the asker is not what they ask: the lecture
+    page never names Daegu, and the professor there is answered. Asked about, the city is unstated."""
+    [lecture] = chat(answer_config, "저는 대구에 있는 한 대학교 일본어학과 교수입니다. 저희 학과 수업에도 출장 강좌를 "
+                     "부탁드리고 싶습니다. 신청은 어떻게 하면 되나요?", user="ctx-1")
+    assert "info@clair.or.kr" in lecture.text and "내용이 없습니다" not in lecture.text
+    honest, _ = chat(answer_config, "저는 일본어학과 교수입니다. 저희 학과 수업에도 출장 강좌를 부탁드리고 싶습니다. "
+                     "대구에 있는 대학에도 와 주시나요?", user="ctx-2")
+    assert "'대구' 관련 내용이 없습니다" in honest.text
+
+
+def test_an_asked_aspect_written_in_kana_is_asked(answer_config) -> None:
+    """ちゅうしゃじょう is 駐車場 read aloud, なんぷん is 何分: the readings of the aspect words are
+    taken when the index is built, so a question typed in kana asks what its kanji would."""
+    honest, _ = chat(answer_config, "出前講座 1コマなんぷん？", user="kana-1")
+    assert "所要時間についての記載がありません" in honest.text
+    honest, _ = chat(answer_config, "事務所 ちゅうしゃじょうある？", user="kana-2")
+    assert "駐車場についての記載がありません" in honest.text
+
+
 def test_a_kana_spelling_finds_the_kanji_topic(answer_config) -> None:
     [reply] = chat(answer_config, "でまえこうざについておしえてください")
     assert "info@clair.or.kr" in reply.text and reply.buttons[0].payload == "f:lecture"

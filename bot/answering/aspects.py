@@ -75,6 +75,19 @@ class Aspects:
             else:
                 self.by_head.setdefault(span[:2], []).append((span, name))
 
+    def kanji_words(self) -> list[str]:
+        """The asking words written with kanji (normalised), each once: what add_spellings reads."""
+        return sorted({span for span, _ in self.spans if any("\u4e00" <= c <= "\u9fff" for c in span)})
+
+    def add_spellings(self, readings: dict[str, str]) -> None:
+        """Words written in kana as they are read ask what their kanji ask: ちゅうしゃじょう, なんぷん.
+        Only for asking: answers are written in kanji, and what they state is read from those."""
+        for span, name in list(self.spans):
+            kana = readings.get(span)
+            if kana is not None and (kana, name) not in self.spans:
+                self.spans.append((kana, name))
+                self.by_head.setdefault(kana[:2], []).append((kana, name))
+
     def of(self, norm: str) -> frozenset[str]:
         found: set[str] = set()
         # Latin words by themselves: a normalised Japanese message runs them into its kana

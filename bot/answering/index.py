@@ -32,11 +32,12 @@ log = logging.getLogger(__name__)
 
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 2.0, "questions": 1.0, "answer": 0.5}
 READING_WEIGHT = 0.5  # how a kanji term read aloud counts, beside the term itself
+MIN_ASPECT_READING = 4  # kana, folded: なんふん (何分) is asked; よさん (予算) is in too many words
 K1, B = 1.2, 0.75
 KEEP_CACHED = 4
 ASPECT_ONLY_REST = 0  # characters left of a keyword without its aspect words, at most, to drop it
 PHRASE_SPECIFICITY = 0.8  # at least this for a keyword of three or more English words
-FORMAT = 8  # bump when the index's layout or how it is built changes: old cache files are ignored
+FORMAT = 9  # bump when the index's layout or how it is built changes: old cache files are ignored
 
 
 def topic_fields(topic: Topic) -> dict[str, list[str]]:
@@ -106,6 +107,9 @@ class MatchIndex:
     # every word the entries write as a name (KRILA, Hongdae), lower case and stemmed: a word typed
     # in lower case is taken for a name when it is one of these
     names: frozenset[str]
+    # each aspect word written with kanji -> how it is read, in kana (normalised): 駐車 -> ちゆうしや,
+    # so "ちゅうしゃじょうある？" asks about parking (Aspects.add_spellings)
+    aspect_readings: dict[str, str]
 
 
 # How the knowledge base's texts are read aloud, all at once (bot/answering/readings.py); None: not.
@@ -121,8 +125,9 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
         if name != "questions"
         for t in texts
     ]
-    read = read_aloud(readable) if read_aloud is not None else None
-    reading = dict(zip(readable, read, strict=True)) if read is not None else {}
+    spelled = aspects.kanji_words()
+    read = read_aloud(readable + spelled) if read_aloud is not None else None
+    reading = dict(zip(readable + spelled, read, strict=True)) if read is not None else {}
     vocab: dict[str, int] = {}
     doc_tfs: list[defaultdict[int, float]] = []
     raw_keywords: list[list[str]] = []
@@ -222,6 +227,12 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
     post_doc = np.fromiter((d for p in post_lists for d, _ in p), dtype=np.int32, count=count)
     post_tf = np.fromiter((w for p in post_lists for _, w in p), dtype=float, count=count)
     known_ptr, known_items = csr(known)
+    aspect_readings = {}
+    for word in spelled:
+        kana = normalize(reading.get(word, word)).replace(" ", "")
+        # a short reading is inside too many other words typed in kana (よさん, えき)
+        if len(kana) >= MIN_ASPECT_READING and all("\u3041" <= c <= "\u309f" or c == "ー" for c in kana):
+            aspect_readings[word] = kana
     return MatchIndex(
         ids=ids,
         vocab=vocab,
@@ -248,6 +259,7 @@ def build_index(kb: KnowledgeBase, aspects: Aspects, read_aloud: ReadAloud | Non
         known_ptr=known_ptr,
         known=known_items,
         names=frozenset(names),
+        aspect_readings=aspect_readings,
     )
 
 

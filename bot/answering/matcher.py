@@ -115,6 +115,7 @@ class Matcher:
         self.index: MatchIndex = load_or_build(
             kb, self.aspects, reader, readings.read_aloud if reader else None, cache_dir
         )
+        self.aspects.add_spellings(self.index.aspect_readings)
         self.ids = self.index.ids
         self.doc_of = {topic_id: doc for doc, topic_id in enumerate(self.ids)}
         self.kw_ptr: list[int] = self.index.kw_ptr.tolist()  # read per candidate per message

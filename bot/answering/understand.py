@@ -73,16 +73,23 @@ def understand(matcher: Matcher, text: str) -> Understanding:
             m = matcher.match(part)
             if m.decision == "answer" and m.score > best.score:
                 best, question = m, part
-        if best.decision == "partial" and not best.unstated and _only_in_context(matcher, best, parts):
-            # "来年度ソウルに派遣される者です。…事務所はどういう構成ですか": the future is who they
-            # are, not what they ask; what they ask the topic's answer holds
-            best = dataclasses.replace(best, decision="answer", missing=())
+        if best.decision == "partial" and len(parts) > 1:
+            # "来年度ソウルに派遣される者です。…事務所はどういう構成ですか", "저는 대구에 있는 대학의
+            # 교수입니다. … 신청은 어떻게 하나요?": the future, the city are who they are, not what
+            # they ask; only what the asking sentences name can be what the sources don't say
+            best = _as_asked(matcher, best, parts)
     return Understanding(best.decision, best, None, question, best.missing)
 
 
-def _only_in_context(matcher: Matcher, match: Match, parts: list[str]) -> bool:
-    """Whether the aspects the topic lacks come only from sentences that neither ask nor request
-    ("来年度ソウルに派遣される者です"), not from a question or a "please tell me …"."""
+def _as_asked(matcher: Matcher, match: Match, parts: list[str]) -> Match:
+    """The partial match with only the missing aspects and unstated specifics that a sentence asking
+    or requesting something names ("…ですか", "please tell me …"); an answer when none is left."""
     asking = [p for p in parts if _QUESTION.search(p) or _REQUEST.search(p)]
+    if not asking:
+        return match
     asked = set().union(*(matcher.aspects.of(normalize(p)) for p in asking))
-    return bool(asking) and not asked & set(match.missing)
+    missing = tuple(a for a in match.missing if a in asked)
+    unstated = tuple(u for u in match.unstated if any(u in p for p in asking))
+    if missing or unstated:
+        return dataclasses.replace(match, missing=missing, unstated=unstated)
+    return dataclasses.replace(match, decision="answer", missing=(), unstated=())
