@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from bot.answering.text import normalize
+from bot.answering.text import fold_kana, normalize
 
 ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
 _LATIN_RUN = re.compile(r"[a-z0-9]+")
@@ -47,7 +47,7 @@ class Aspects:
         # a question's grammar asks some aspects whatever its words ("팔아도 돼요?", "売ってもいいですか"):
         # `asked` patterns, matched on the normalised message
         self.asked_by: list[tuple[re.Pattern[str], str]] = [
-            (re.compile(entry["asked"]), name) for name, entry in data.items() if "asked" in entry
+            (re.compile(fold_kana(entry["asked"])), name) for name, entry in data.items() if "asked" in entry
         ]
         # aspects that only choose between close topics, never make a reply "partial"
         self.rank_only = sum(1 << i for i, entry in enumerate(data.values()) if entry.get("rank_only"))

@@ -33,6 +33,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text[:MAX_MATCH_CHARS]).lower()
 
 
+def fold_kana(text: str) -> str:
+    """Only the kana merged (katakana to hiragana, voiced to plain, small to large): a pattern's
+    source, written as people write, in the form of the normalised texts it is matched against."""
+    return text.translate(_KANA)
+
+
 def normalize(text: str) -> str:
     """Folded, kana variants merged, punctuation to spaces: the form keywords are compared in."""
     return _NON_WORD.sub(" ", fold(text).translate(_KANA)).replace("_", " ").strip()

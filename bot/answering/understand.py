@@ -24,9 +24,11 @@ LONG_MESSAGE = 40  # characters; a message this long, of several sentences, may 
 # page has hundreds, and matching each would let one person's paste hold up everyone (bench/reliability.py)
 MAX_QUESTION_SENTENCES = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|\n+")
-# what a question sentence has: a question mark, か/の at the end, 까/나요/요?, a wh-word…
+# what a question sentence has: a question mark, か/の at the end, 까/나요/요?, or it opens with a
+# wh-word or an auxiliary ("who support foreign residents", "when it was in Hanzomon" inside a
+# sentence are context, not a question)
 _QUESTION = re.compile(
-    r"[?？]|か[。\s]*$|까|나요|ますか|でしょうか|\b(?:how|what|where|when|which|who|can|could|is|are|do|does)\b",
+    r"[?？]|か[。\s]*$|까|나요|ますか|でしょうか|^\W*(?:how|what|where|when|which|who|can|could|is|are|do|does|did|would|will|may|should)\b",
     re.IGNORECASE,
 )
 # what a request for information has, question mark or not
