@@ -133,6 +133,16 @@ def test_who_the_asker_is_is_context_and_only_what_they_ask_can_be_unstated(answ
     assert "'대구' 관련 내용이 없습니다" in honest.text
 
 
+def test_a_relative_who_in_a_sentence_of_context_does_not_make_it_the_question(answer_config) -> None:
+    """"…training for people who support foreign residents went really well." tells; it does not ask.
+    The question is the last sentence, and the day it asks for the training page never gives."""
+    honest, _ = chat(answer_config, "I'm on the staff of an international association and joined a disaster drill "
+                     "in Kobe a few years ago. A colleague told me CLAIR's FY2021 Kanto block training for people who "
+                     "support foreign residents in disasters went really well. On what date was that training held?",
+                     user="who-1")
+    assert "say nothing about the exact day" in honest.text
+
+
 def test_an_asked_aspect_written_in_kana_is_asked(answer_config) -> None:
     """ちゅうしゃじょう is 駐車場 read aloud, なんぷん is 何分: the readings of the aspect words are
     taken when the index is built, so a question typed in kana asks what its kanji would."""

@@ -67,10 +67,15 @@ class Aspects:
                         self.by_token.setdefault(token, set()).add(name)
         # the spans by their first two characters (one-character ones apart): a message is read
         # once, position by position, instead of once per span (there are hundreds)
+        # Latin phrases (" how much is ") by their first word instead: a message is read word by
+        # word for them, and " w" would head a hundred phrases
         self.by_head: dict[str, list[tuple[str, str]]] = {}
+        self.by_word: dict[str, list[tuple[str, str]]] = {}
         self.single: dict[str, set[str]] = {}
         for span, name in self.spans:
-            if len(span) == 1:
+            if span.startswith(" "):
+                self.by_word.setdefault(span.split(" ")[1], []).append((span, name))
+            elif len(span) == 1:
                 self.single.setdefault(span, set()).add(name)
             else:
                 self.by_head.setdefault(span[:2], []).append((span, name))
@@ -97,6 +102,15 @@ class Aspects:
             if names:
                 found |= names
         padded = f" {norm} "
+        by_word = self.by_word
+        at = 0  # where the space before the word is, in padded
+        for word in norm.split(" "):
+            phrases = by_word.get(word)
+            if phrases:
+                for span, name in phrases:
+                    if padded.startswith(span, at):
+                        found.add(name)
+            at += len(word) + 1
         by_head = self.by_head
         for i in range(len(padded) - 1):
             starting = by_head.get(padded[i : i + 2])
