@@ -53,6 +53,13 @@ _KOREAN_PLACE = re.compile(
     r"\b(?:busan|pusan|daegu|incheon|gwangju|daejeon|ulsan|suwon|gyeonggi|gangwon|chungcheong|jeolla|gyeongsang|jeju|pohang|gyeongju|changwon|cheongju)\b",
     re.IGNORECASE,
 )
+# capitalised words that name no particular thing: months and days ("Dec 2021"), the meeting
+# software a session ran on ("over Zoom" says online)
+_NOT_A_NAME = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec january february march april may june july august "
+    "september october november december monday tuesday wednesday thursday friday saturday sunday "
+    "mon tue tues wed thu thur thurs fri sat sun zoom teams webex skype".split()
+)
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
 # a topic whose score is at least this share of the best's wins when it states a rank-only aspect
 # (aspects.toml: where) that the best lacks
@@ -275,6 +282,7 @@ class Matcher:
             gram = _stem(name.lower())
             if (
                 name.lower() not in _EN_STOP
+                and name.lower() not in _NOT_A_NAME
                 and self._specific([gram], specific)
                 and name.lower() not in self.aspects.words
                 and (not self._knows_name(doc, gram) or whose and not self._gives_contact_of(doc, name))

@@ -23,7 +23,8 @@ LONG_MESSAGE = 40  # characters; a message this long, of several sentences, may 
 # question sentences of a long message matched on their own: a real message has a few; a pasted
 # page has hundreds, and matching each would let one person's paste hold up everyone (bench/reliability.py)
 MAX_QUESTION_SENTENCES = 8
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+# a colon before a space ends a sentence too: "Quick one from a Midlands-based researcher: when …?"
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|(?<=[:：])\s+|\n+")
 # what a question sentence has: a question mark, か/の at the end, 까/나요/요?, or it opens with a
 # wh-word or an auxiliary ("who support foreign residents", "when it was in Hanzomon" inside a
 # sentence are context, not a question)
