@@ -22,6 +22,42 @@ ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
 _LATIN_RUN = re.compile(r"[a-z0-9]+")
 
 
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression's source (a|b(c|d)|e: a, b(c|d), e)."""
+    out: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _by_script(pattern: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The pattern as two: its alternatives written in ASCII only, which need a Latin letter or digit
+    in the text, and the others, which need a character that is not ASCII."""
+    latin = [a for a in _alternatives(pattern) if a.isascii()]
+    other = [a for a in _alternatives(pattern) if not a.isascii()]
+    return (
+        re.compile("|".join(latin)) if latin else None,
+        re.compile("|".join(other)) if other else None,
+    )
+
+
 class Aspects:
     """Word lists per aspect; Latin words match whole words (plural too), CJK/Hangul ones as
     substrings. A normalised text is only word characters and spaces, so a whole-word match is a
@@ -45,9 +81,11 @@ class Aspects:
             (re.compile(entry["stated"], re.IGNORECASE), name) for name, entry in data.items() if "stated" in entry
         ]
         # a question's grammar asks some aspects whatever its words ("팔아도 돼요?", "売ってもいいですか"):
-        # `asked` patterns, matched on the normalised message
-        self.asked_by: list[tuple[re.Pattern[str], str]] = [
-            (re.compile(fold_kana(entry["asked"])), name) for name, entry in data.items() if "asked" in entry
+        # `asked` patterns, matched on the normalised message. Each is split in two, its English
+        # alternatives and the others: an English message is not searched for Japanese grammar, nor
+        # a Japanese one without a Latin letter for English (most of what matching an aspect costs)
+        self.asked_by: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, str]] = [
+            (*_by_script(fold_kana(entry["asked"])), name) for name, entry in data.items() if "asked" in entry
         ]
         # aspects that only choose between close topics, never make a reply "partial"
         self.rank_only = sum(1 << i for i, entry in enumerate(data.values()) if entry.get("rank_only"))
@@ -97,7 +135,8 @@ class Aspects:
         found: set[str] = set()
         # Latin words by themselves: a normalised Japanese message runs them into its kana
         # ("urlを教えて"), and only spaces would miss them
-        for word in _LATIN_RUN.findall(norm):
+        latin = _LATIN_RUN.findall(norm)
+        for word in latin:
             names = self.by_token.get(word)
             if names:
                 found |= names
@@ -121,8 +160,11 @@ class Aspects:
         for char, names in self.single.items():
             if char in padded:
                 found |= names
-        for pattern, name in self.asked_by:
-            if pattern.search(norm):
+        other = not norm.isascii()
+        for in_latin, in_other, name in self.asked_by:
+            if (latin and in_latin is not None and in_latin.search(norm)) or (
+                other and in_other is not None and in_other.search(norm)
+            ):
                 found.add(name)
         return frozenset(found)
 

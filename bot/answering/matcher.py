@@ -47,11 +47,23 @@ _ROLE = re.compile(
 # a Korean city or province: which of them an entry names is a fact ("부산이랑 자매결연한 일본 도시는?"
 # asks about Busan; the sister-city page names none). Not 서울 (where the office is, in most
 # answers), nor words that are also common nouns: 경기 (a match), 세종 (the king), 전주 (last week)
+_KOREAN_PLACES = (
+    "부산 대구 인천 광주 대전 울산 수원 경기도 강원 충청 충북 충남 전라 전북 전남 경상 경북 경남 제주 포항 경주 "
+    "창원 청주 천안 춘천 강릉 속초 안동 여수 목포 釜山 大邱 仁川 光州 蔚山 済州 濟州 慶州 京畿 江原 忠清 全羅 慶尚"
+).split()
+_KOREAN_PLACES_LATIN = (
+    "busan pusan daegu incheon gwangju daejeon ulsan suwon gyeonggi gangwon chungcheong jeolla gyeongsang jeju "
+    "pohang gyeongju changwon cheongju"
+).split()
+# a lookahead on the names' first letters first: most positions of a message start no name, and
+# the engine then skips them without trying sixty alternatives
+_PLACE_HEADS = "".join(
+    sorted(
+        {name[0] for name in _KOREAN_PLACES} | {c for name in _KOREAN_PLACES_LATIN for c in (name[0], name[0].upper())}
+    )
+)
 _KOREAN_PLACE = re.compile(
-    r"부산|대구|인천|광주|대전|울산|수원|경기도|강원|충청|충북|충남|전라|전북|전남|경상|경북|경남|제주|포항|경주|창원|청주|천안|"
-    r"춘천|강릉|속초|안동|여수|목포|釜山|大邱|仁川|光州|蔚山|済州|濟州|慶州|京畿|江原|忠清|全羅|慶尚|"
-    r"\b(?:busan|pusan|daegu|incheon|gwangju|daejeon|ulsan|suwon|gyeonggi|gangwon|chungcheong|jeolla|gyeongsang|jeju|pohang|gyeongju|changwon|cheongju)\b",
-    re.IGNORECASE,
+    f"(?=[{_PLACE_HEADS}])(?:{'|'.join(_KOREAN_PLACES)}|\\b(?:{'|'.join(_KOREAN_PLACES_LATIN)})\\b)", re.IGNORECASE
 )
 # capitalised words that name no particular thing: months and days ("Dec 2021"), the meeting
 # software a session ran on ("over Zoom" says online)
@@ -169,39 +181,38 @@ class Matcher:
         # keyword id -> (how many of its bigrams the message has, its strength, where its text is,
         # its bigram count): read out of the arrays once per message, not once per comparison
         shared: dict[int, tuple[int, float, int, int, int]] = {}
-        owners: list[int] = []
+        # the message is one of an entry's keywords and nothing else ("where is the office"):
+        # however common its words, it is what that entry is about
+        whole = norm.strip()
+        exactly: set[int] = set()
         if kw_ids:
             (hits,), _ = rows(ix.kwg_ptr, kw_ids, ix.kwg_kw)
             counted = Counter(hits[self._candidates(docs)[ix.kw_doc[hits]]].tolist())  # candidates' only
             found_ids = sorted(counted)  # by entry, strongest first
             found = np.array(found_ids, dtype=np.int64)
+            starts, ends = ix.kw_off[found], ix.kw_off[found + 1]
+            # only a keyword as long as the message can be it: a length test over the array first
+            for i in np.flatnonzero(ends - starts == len(whole)).tolist():
+                if ix.kw_blob[int(starts[i]) : int(ends[i])] == whole:
+                    exactly.add(int(ix.kw_doc[found[i]]))
             shared = dict(
                 zip(
                     found_ids,
                     zip(
                         [counted[k] for k in found_ids],
                         ix.kw_strength[found].tolist(),
-                        ix.kw_off[found].tolist(),
-                        ix.kw_off[found + 1].tolist(),
+                        starts.tolist(),
+                        ends.tolist(),
                         ix.kw_grams[found].tolist(),
                         strict=True,
                     ),
                     strict=True,
                 )
             )
-            owners = ix.kw_doc[found].tolist()
         ordered = list(shared)
         ptr = self.kw_ptr
         blob = ix.kw_blob
         out = []
-        # the message is one of an entry's keywords and nothing else ("where is the office"):
-        # however common its words, it is what that entry is about
-        whole = norm.strip()
-        exactly = {
-            d
-            for d, (_, _, start, end, _) in zip(owners, shared.values(), strict=True)
-            if end - start == len(whole) and blob[start:end] == whole
-        }
         for d in docs:
             if d in exactly:
                 out.append(1.0)
