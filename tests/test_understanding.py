@@ -143,6 +143,18 @@ def test_a_relative_who_in_a_sentence_of_context_does_not_make_it_the_question(a
     assert "say nothing about the exact day" in honest.text
 
 
+def test_the_plan_before_but_is_context_and_the_year_in_it_still_counts(answer_config) -> None:
+    """"来年度…出したいのですが、申し込みはどこで…": next year is the plan, what is asked is where
+    to apply, which the festival page states. A year in the same sentence is still what is asked
+    about: the page says nothing of the 2025 festival."""
+    [where] = chat(answer_config, "県の観光交流課の者です。来年度、日韓交流おまつりにブースを出したいと考えているの"
+                   "ですが、出展の申し込みはどこで取りまとめているのでしょうか。", user="clause-1")
+    assert "クレアソウルが行っています" in where.text and "記載がありません" not in where.text
+    honest, _ = chat(answer_config, "県の観光交流課の者です。2025年の日韓交流おまつりにブースを出したいと考えているの"
+                     "ですが、いつ開催されますか。", user="clause-2")
+    assert "「2025」についての記載がありません" in honest.text
+
+
 def test_an_asked_aspect_written_in_kana_is_asked(answer_config) -> None:
     """ちゅうしゃじょう is 駐車場 read aloud, なんぷん is 何分: the readings of the aspect words are
     taken when the index is built, so a question typed in kana asks what its kanji would."""

@@ -32,6 +32,9 @@ _QUESTION = re.compile(
     r"[?？]|か[。\s]*$|까|나요|ますか|でしょうか|^\W*(?:how|what|where|when|which|who|can|could|is|are|do|does|did|would|will|may|should)\b",
     re.IGNORECASE,
 )
+# where the context of a sentence ends and what it asks begins: "来年度ブースを出したいのですが、
+# 申し込みはどこで…", "…하려고 하는데, 어디로…", "…, but where …"
+_CLAUSE_BREAK = re.compile(r"(?:が|けど|けれど|けれども|ので|から)[、,]|(?:는데|은데|인데|지만|니까)요?[,，]|,\s*(?:but|so)\b")
 # what a request for information has, question mark or not
 _REQUEST = re.compile(
     r"教えて|ください|下さい|知りたい|알려|주세요|궁금|please|tell me|let me know|want to know|like to know",
@@ -90,7 +93,9 @@ def _as_asked(matcher: Matcher, match: Match, parts: list[str]) -> Match:
     asking = [p for p in parts if _QUESTION.search(p) or _REQUEST.search(p)]
     if not asking:
         return match
-    asked = set().union(*(matcher.aspects.of(normalize(p)) for p in asking))
+    # an aspect counts from the clause that asks; a name or a year anywhere in an asking sentence
+    # ("2022年のおまつりに出たいのですが、いつ…" asks about 2022)
+    asked = set().union(*(matcher.aspects.of(normalize(_CLAUSE_BREAK.split(p)[-1])) for p in asking))
     missing = tuple(a for a in match.missing if a in asked)
     unstated = tuple(u for u in match.unstated if any(u in p for p in asking))
     if missing or unstated:
