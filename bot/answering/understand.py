@@ -34,7 +34,9 @@ _QUESTION = re.compile(
 )
 # where the context of a sentence ends and what it asks begins: "来年度ブースを出したいのですが、
 # 申し込みはどこで…", "…하려고 하는데, 어디로…", "…, but where …"
-_CLAUSE_BREAK = re.compile(r"(?:が|けど|けれど|けれども|ので|から)[、,]|(?:는데|은데|인데|지만|니까)요?[,，]|,\s*(?:but|so)\b")
+_CLAUSE_BREAK = re.compile(
+    r"(?:が|けど|けれど|けれども|ので|から)[、,]|(?:는데|은데|인데|지만|니까)요?[,，]|,\s*(?:but|so)\b"
+)
 # what a request for information has, question mark or not
 _REQUEST = re.compile(
     r"教えて|ください|下さい|知りたい|알려|주세요|궁금|please|tell me|let me know|want to know|like to know",
