@@ -37,7 +37,7 @@ def test_project_question_set_meets_the_targets(matcher):
 # worse fails here. hard_tune chose the method. hard_check was not looked at while choosing until
 # its misses, read once, named kinds of question (interns, unsubscribing, fees named in 料/료)
 # that went into aspects.toml: it is no longer unseen, and its figures flatter the method.
-HARD_FLOORS = {"hard_tune.jsonl": (0.93, 0.74, 0.04), "hard_check.jsonl": (0.92, 0.70, 0.06)}
+HARD_FLOORS = {"hard_tune.jsonl": (0.96, 0.87, 0.02), "hard_check.jsonl": (0.95, 0.82, 0.04)}
 
 
 @pytest.mark.parametrize("name", sorted(HARD_FLOORS))

@@ -88,49 +88,57 @@ def test_an_aspect_no_source_states_is_said_so_in_the_users_language(answer_conf
     assert "70 minutes" in how_long.text  # the office's page states it: no "the sources don't say"
 
 
-def test_money_given_credit_and_backing_out_are_asked_aspects_only_the_fairs_state_a_subsidy(answer_config) -> None:
-    """Kinds the sources are silent on for most topics: a grant, academic credit, getting materials
-    back, cancelling, a span of time asked in weeks. The fairs' page states its exhibition-fee
-    subsidy, so that one is answered."""
-    honest, _ = chat(answer_config, "자매도시 교류 사업에 지원금이 나오나요?", user="fund-1")
-    assert "보조금이나 지원금 관련 내용이 없습니다" in honest.text
+@pytest.mark.parametrize("question, honest", [
+    # kinds the sources are silent on for most topics: a grant, academic credit, getting materials
+    # back, cancelling, a span of time asked in weeks
+    ("자매도시 교류 사업에 지원금이 나오나요?", "보조금이나 지원금 관련 내용이 없습니다"),
+    ("출장 강좌를 들으면 학점이 인정되나요?", "학점 인정 관련 내용이 없습니다"),
+    ("観光展に送ったパンフレットは終わった後に返送してもらえますか", "送ったものの返送"),
+    ("姉妹都市の提携を解消するにはどうすればいいですか", "取り消しや辞退の方法"),
+    ("調査依頼をしたら結果が出るまで何週間くらいかかりますか", "記載がありません"),
+    # a Korean city the sister-city page never names, a URL asked inside Japanese text (URLを), a
+    # make-up date after a typhoon, a manuscript in English
+    ("부산이랑 자매우호도시 맺은 일본 도시는 어디어디예요?", "'부산' 관련 내용이 없습니다"),
+    ("意識調査の報告書をダウンロードできるURLを教えてください", "URLについての記載がありません"),
+    ("出前講座の日に台風で休講になったら振替してもらえますか", "日程の変更や振替についての記載がありません"),
+    ("トランドランの原稿って英語で出してもいいですか？", "英語での対応についての記載がありません"),
+])
+def test_an_aspect_or_a_place_the_topic_never_states_gets_the_sources_dont_say(
+    answer_config, question: str, honest: str
+) -> None:
+    reply, _ = chat(answer_config, question, user="honest")
+    assert honest in reply.text
+
+
+def test_the_same_kinds_are_answered_where_the_topic_states_them(answer_config) -> None:
+    """The fairs' page states its exhibition-fee subsidy; the officials' page names Busan."""
     [subsidy] = chat(answer_config, "Is there a subsidy for the exhibition fee?", user="fund-2")
     assert "nothing about" not in subsidy.text and "subsid" in subsidy.text.lower()
-    honest, _ = chat(answer_config, "출장 강좌를 들으면 학점이 인정되나요?", user="credit")
-    assert "학점 인정 관련 내용이 없습니다" in honest.text
-    honest, _ = chat(answer_config, "観光展に送ったパンフレットは終わった後に返送してもらえますか", user="back")
-    assert "送ったものの返送" in honest.text
-    honest, _ = chat(answer_config, "姉妹都市の提携を解消するにはどうすればいいですか", user="cancel")
-    assert "取り消しや辞退の方法" in honest.text
-    honest, _ = chat(answer_config, "調査依頼をしたら結果が出るまで何週間くらいかかりますか", user="weeks")
-    assert "記載がありません" in honest.text
-
-
-def test_a_place_a_url_a_typhoon_and_english_are_asked_where_the_topic_never_says(answer_config) -> None:
-    """A Korean city the sister-city page never names, a URL asked inside Japanese text (URLを), a
-    make-up date after a typhoon, a manuscript in English: each is "the sources don't say". The
-    officials' page names Busan, so the same city there is answered."""
-    honest, _ = chat(answer_config, "부산이랑 자매우호도시 맺은 일본 도시는 어디어디예요?", user="place-1")
-    assert "'부산' 관련 내용이 없습니다" in honest.text
     [busan] = chat(answer_config, "부산에 주재하는 일본 지방공무원은 몇 명이에요?", user="place-2")
     assert "부산광역시: 2명" in busan.text and "내용이 없습니다" not in busan.text
-    honest, _ = chat(answer_config, "意識調査の報告書をダウンロードできるURLを教えてください", user="url")
-    assert "URLについての記載がありません" in honest.text
-    honest, _ = chat(answer_config, "出前講座の日に台風で休講になったら振替してもらえますか", user="typhoon")
-    assert "日程の変更や振替についての記載がありません" in honest.text
-    honest, _ = chat(answer_config, "トランドランの原稿って英語で出してもいいですか？", user="english")
-    assert "英語での対応についての記載がありません" in honest.text
 
 
-def test_who_the_asker_is_is_context_and_only_what_they_ask_can_be_unstated(answer_config) -> None:
-    """A city or a year in the sentences that introduce the asker is not what they ask: the lecture
-    page never names Daegu, and the professor there is answered. Asked about, the city is unstated."""
-    [lecture] = chat(answer_config, "저는 대구에 있는 한 대학교 일본어학과 교수입니다. 저희 학과 수업에도 출장 강좌를 "
-                     "부탁드리고 싶습니다. 신청은 어떻게 하면 되나요?", user="ctx-1")
-    assert "info@clair.or.kr" in lecture.text and "내용이 없습니다" not in lecture.text
-    honest, _ = chat(answer_config, "저는 일본어학과 교수입니다. 저희 학과 수업에도 출장 강좌를 부탁드리고 싶습니다. "
-                     "대구에 있는 대학에도 와 주시나요?", user="ctx-2")
-    assert "'대구' 관련 내용이 없습니다" in honest.text
+@pytest.mark.parametrize("context, answered, asked, honest", [
+    # a city in the sentence that introduces the asker: the lecture page never names Daegu
+    ("저는 대구에 있는 한 대학교 일본어학과 교수입니다. 저희 학과 수업에도 출장 강좌를 부탁드리고 싶습니다. "
+     "신청은 어떻게 하면 되나요?", "info@clair.or.kr",
+     "저는 일본어학과 교수입니다. 저희 학과 수업에도 출장 강좌를 부탁드리고 싶습니다. 대구에 있는 대학에도 와 "
+     "주시나요?", "'대구' 관련 내용이 없습니다"),
+    # next year before が、 is the plan; where to apply is asked, and the page states it. A year in
+    # the asking sentence is still asked about: the page says nothing of the 2025 festival
+    ("県の観光交流課の者です。来年度、日韓交流おまつりにブースを出したいと考えているのですが、出展の申し込みは"
+     "どこで取りまとめているのでしょうか。", "クレアソウルが行っています",
+     "県の観光交流課の者です。2025年の日韓交流おまつりにブースを出したいと考えているのですが、いつ開催されますか。",
+     "「2025」についての記載がありません"),
+])
+def test_who_the_asker_is_is_context_and_only_what_they_ask_can_be_unstated(
+    answer_config, context: str, answered: str, asked: str, honest: str
+) -> None:
+    """Only the asking sentences, and in them the clause that asks, can name what the sources don't say."""
+    [reply] = chat(answer_config, context, user="ctx-1")
+    assert answered in reply.text and "내용이 없습니다" not in reply.text and "記載がありません" not in reply.text
+    unsure, _ = chat(answer_config, asked, user="ctx-2")
+    assert honest in unsure.text
 
 
 def test_a_relative_who_in_a_sentence_of_context_does_not_make_it_the_question(answer_config) -> None:
@@ -141,18 +149,6 @@ def test_a_relative_who_in_a_sentence_of_context_does_not_make_it_the_question(a
                      "support foreign residents in disasters went really well. On what date was that training held?",
                      user="who-1")
     assert "say nothing about the exact day" in honest.text
-
-
-def test_the_plan_before_but_is_context_and_the_year_in_it_still_counts(answer_config) -> None:
-    """"来年度…出したいのですが、申し込みはどこで…": next year is the plan, what is asked is where
-    to apply, which the festival page states. A year in the same sentence is still what is asked
-    about: the page says nothing of the 2025 festival."""
-    [where] = chat(answer_config, "県の観光交流課の者です。来年度、日韓交流おまつりにブースを出したいと考えているの"
-                   "ですが、出展の申し込みはどこで取りまとめているのでしょうか。", user="clause-1")
-    assert "クレアソウルが行っています" in where.text and "記載がありません" not in where.text
-    honest, _ = chat(answer_config, "県の観光交流課の者です。2025年の日韓交流おまつりにブースを出したいと考えているの"
-                     "ですが、いつ開催されますか。", user="clause-2")
-    assert "「2025」についての記載がありません" in honest.text
 
 
 def test_an_asked_aspect_written_in_kana_is_asked(answer_config) -> None:
