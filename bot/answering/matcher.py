@@ -72,6 +72,8 @@ _NOT_A_NAME = frozenset(
     "september october november december monday tuesday wednesday thursday friday saturday sunday "
     "mon tue tues wed thu thur thurs fri sat sun zoom teams webex skype".split()
 )
+# the city of an office named in a question: シンガポール事務所, 베이징 사무소, the Sydney office
+_OFFICE_OF = re.compile(r"([ァ-ヶー一-龯]{2,})事務所|([가-힣]{2,}) ?사무소|\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) office\b")
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
 # a topic whose score is at least this share of the best's wins when it states a rank-only aspect
 # (aspects.toml: where) that the best lacks
@@ -287,6 +289,9 @@ class Matcher:
         if whose:
             # a person's phone number is not their organisation's: "JETAA 한국지부 회장님 연락처"
             out += [r for r in _ROLE.findall(text) if not self._gives_contact_of(doc, r)]
+            # an office by its city: the Seoul office's number is not the Singapore office's
+            cities = [city for found in _OFFICE_OF.findall(text) for city in found if city]
+            out += [city for city in cities if not self._gives_contact_of(doc, city)]
             # a name typed in lower case ("krila"): a word the knowledge base writes as a name
             names += [w for w in _LATIN_WORD.findall(text) if _stem(w.lower()) in self.index.names]
         for name in names:
