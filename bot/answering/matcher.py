@@ -17,7 +17,6 @@ milliseconds.
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,50 +29,13 @@ from bot.answering import readings
 from bot.answering.aspects import Aspects
 from bot.answering.index import K1, MatchIndex, load_or_build, rows
 from bot.answering.knowledge import KnowledgeBase
+from bot.answering.specifics import KATAKANA_WORD, KOREAN_PLACE, LATIN_WORD, NOT_A_NAME, OFFICE_OF, ROLE, YEAR
 from bot.answering.text import _EN_STOP, NAME, STOP_GRAMS, _stem, grams, normalize, weighted_grams
 from bot.config import MatchingConfig
 
 CANDIDATES = 8
 TYPO_MIN = 5  # English words this long or longer may be misspellings of a known word
 TYPO_SCORE = 85  # rapidfuzz ratio from which an unknown word is taken as that known word
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_KATAKANA_WORD = re.compile(r"[ァ-ヶー]{4,}")
-_LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
-# a person by their role, whose own phone number an organisation's page does not give
-_ROLE = re.compile(
-    r"会長|社長|所長|市長|知事|理事長|事務局長|회장|사장|소장|시장|도지사|사무총장|\b(?:president|chairman|chairperson|mayor|governor)\b",
-    re.IGNORECASE,
-)
-# a Korean city or province: which of them an entry names is a fact ("부산이랑 자매결연한 일본 도시는?"
-# asks about Busan; the sister-city page names none). Not 서울 (where the office is, in most
-# answers), nor words that are also common nouns: 경기 (a match), 세종 (the king), 전주 (last week)
-_KOREAN_PLACES = (
-    "부산 대구 인천 광주 대전 울산 수원 경기도 강원 충청 충북 충남 전라 전북 전남 경상 경북 경남 제주 포항 경주 "
-    "창원 청주 천안 춘천 강릉 속초 안동 여수 목포 釜山 大邱 仁川 光州 蔚山 済州 濟州 慶州 京畿 江原 忠清 全羅 慶尚"
-).split()
-_KOREAN_PLACES_LATIN = (
-    "busan pusan daegu incheon gwangju daejeon ulsan suwon gyeonggi gangwon chungcheong jeolla gyeongsang jeju "
-    "pohang gyeongju changwon cheongju"
-).split()
-# a lookahead on the names' first letters first: most positions of a message start no name, and
-# the engine then skips them without trying sixty alternatives
-_PLACE_HEADS = "".join(
-    sorted(
-        {name[0] for name in _KOREAN_PLACES} | {c for name in _KOREAN_PLACES_LATIN for c in (name[0], name[0].upper())}
-    )
-)
-_KOREAN_PLACE = re.compile(
-    f"(?=[{_PLACE_HEADS}])(?:{'|'.join(_KOREAN_PLACES)}|\\b(?:{'|'.join(_KOREAN_PLACES_LATIN)})\\b)", re.IGNORECASE
-)
-# capitalised words that name no particular thing: months and days ("Dec 2021"), the meeting
-# software a session ran on ("over Zoom" says online)
-_NOT_A_NAME = frozenset(
-    "jan feb mar apr jun jul aug sep sept oct nov dec january february march april may june july august "
-    "september october november december monday tuesday wednesday thursday friday saturday sunday "
-    "mon tue tues wed thu thur thurs fri sat sun zoom teams webex skype".split()
-)
-# the city of an office named in a question: シンガポール事務所, 베이징 사무소, the Sydney office
-_OFFICE_OF = re.compile(r"([ァ-ヶー一-龯]{2,})事務所|([가-힣]{2,}) ?사무소|\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) office\b")
 KATAKANA_KNOWN = 0.6  # share of a katakana word's bigrams the entry must have for it to know the word
 # a topic whose score is at least this share of the best's wins when it states a rank-only aspect
 # (aspects.toml: where) that the best lacks
@@ -278,33 +240,33 @@ class Matcher:
         ("JNTO's phone number" is not the CLAIR office's), lower-case names ("krila") included."""
         specific = WHOSE_SPECIFIC if whose else SPECIFIC
         out: list[str] = []
-        for year in _YEAR.findall(text):
+        for year in YEAR.findall(text):
             if not self._knows(doc, year):
                 out.append(year)
-        for place in _KOREAN_PLACE.findall(text):
+        for place in KOREAN_PLACE.findall(text):
             place_grams = grams(place)
             if not all(self._knows(doc, g) for g in place_grams):
                 out.append(place)
         names = NAME.findall(text)
         if whose:
             # a person's phone number is not their organisation's: "JETAA 한국지부 회장님 연락처"
-            out += [r for r in _ROLE.findall(text) if not self._gives_contact_of(doc, r)]
+            out += [r for r in ROLE.findall(text) if not self._gives_contact_of(doc, r)]
             # an office by its city: the Seoul office's number is not the Singapore office's
-            cities = [city for found in _OFFICE_OF.findall(text) for city in found if city]
+            cities = [city for found in OFFICE_OF.findall(text) for city in found if city]
             out += [city for city in cities if not self._gives_contact_of(doc, city)]
             # a name typed in lower case ("krila"): a word the knowledge base writes as a name
-            names += [w for w in _LATIN_WORD.findall(text) if _stem(w.lower()) in self.index.names]
+            names += [w for w in LATIN_WORD.findall(text) if _stem(w.lower()) in self.index.names]
         for name in names:
             gram = _stem(name.lower())
             if (
                 name.lower() not in _EN_STOP
-                and name.lower() not in _NOT_A_NAME
+                and name.lower() not in NOT_A_NAME
                 and self._specific([gram], specific)
                 and name.lower() not in self.aspects.words
                 and (not self._knows_name(doc, gram) or whose and not self._gives_contact_of(doc, name))
             ):
                 out.append(name)
-        for word in _KATAKANA_WORD.findall(text):
+        for word in KATAKANA_WORD.findall(text):
             bigrams = [g for g in grams(word) if g not in STOP_GRAMS]
             if (
                 bigrams
