@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from bot.answering.readings import has_kanji
 from bot.answering.text import fold_kana, normalize
 
 ASPECTS_FILE = Path(__file__).parent / "aspects.toml"
@@ -50,8 +51,9 @@ def _alternatives(pattern: str) -> list[str]:
 def _by_script(pattern: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """The pattern as two: its alternatives written in ASCII only, which need a Latin letter or digit
     in the text, and the others, which need a character that is not ASCII."""
-    latin = [a for a in _alternatives(pattern) if a.isascii()]
-    other = [a for a in _alternatives(pattern) if not a.isascii()]
+    alternatives = _alternatives(pattern)
+    latin = [a for a in alternatives if a.isascii()]
+    other = [a for a in alternatives if not a.isascii()]
     return (
         re.compile("|".join(latin)) if latin else None,
         re.compile("|".join(other)) if other else None,
@@ -120,14 +122,16 @@ class Aspects:
 
     def kanji_words(self) -> list[str]:
         """The asking words written with kanji (normalised), each once: what add_spellings reads."""
-        return sorted({span for span, _ in self.spans if any("\u4e00" <= c <= "\u9fff" for c in span)})
+        return sorted({span for span, _ in self.spans if has_kanji(span)})
 
     def add_spellings(self, readings: dict[str, str]) -> None:
         """Words written in kana as they are read ask what their kanji ask: ちゅうしゃじょう, なんぷん.
         Only for asking: answers are written in kanji, and what they state is read from those."""
+        known = set(self.spans)  # a set: a list test per reading cost a few ms at every start
         for span, name in list(self.spans):
             kana = readings.get(span)
-            if kana is not None and (kana, name) not in self.spans:
+            if kana is not None and (kana, name) not in known:
+                known.add((kana, name))
                 self.spans.append((kana, name))
                 self.by_head.setdefault(kana[:2], []).append((kana, name))
 

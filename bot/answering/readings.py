@@ -27,7 +27,7 @@ def available() -> bool:
     return importlib.util.find_spec("fugashi") is not None and importlib.util.find_spec("unidic_lite") is not None
 
 
-def _has_kanji(text: str) -> bool:
+def has_kanji(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)
 
 
@@ -41,7 +41,7 @@ def read_here(texts: list[str]) -> list[str]:
         words = []
         for word in tagger(text):
             kana = getattr(word.feature, "kana", None)
-            words.append(kana if kana and _has_kanji(word.surface) else word.surface)
+            words.append(kana if kana and has_kanji(word.surface) else word.surface)
         out.append("".join(words))  # no spaces: a kana message runs across word boundaries (でまえこうざ)
     return out
 
@@ -52,7 +52,7 @@ def read_aloud(texts: list[str]) -> list[str] | None:
     if not available():
         log.warning("Japanese readings unavailable (fugashi or unidic-lite missing): kana spellings match less")
         return None
-    todo = [t for t in texts if _has_kanji(t)]
+    todo = [t for t in texts if has_kanji(t)]
     try:
         done = subprocess.run(
             [sys.executable, "-m", __name__],
