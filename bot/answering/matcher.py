@@ -17,6 +17,7 @@ milliseconds.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,7 +30,16 @@ from bot.answering import readings
 from bot.answering.aspects import Aspects
 from bot.answering.index import K1, MatchIndex, load_or_build, rows
 from bot.answering.knowledge import KnowledgeBase
-from bot.answering.specifics import KATAKANA_WORD, KOREAN_PLACE, LATIN_WORD, NOT_A_NAME, OFFICE_OF, ROLE, YEAR
+from bot.answering.specifics import (
+    KATAKANA_WORD,
+    KOREAN_PLACE,
+    LATIN_WORD,
+    NOT_A_NAME,
+    NOT_GIVEN,
+    OFFICE_OF,
+    ROLE,
+    YEAR,
+)
 from bot.answering.text import _EN_STOP, NAME, STOP_GRAMS, _stem, grams, normalize, weighted_grams
 from bot.config import MatchingConfig
 
@@ -44,6 +54,8 @@ SPECIFIC = 0.6  # a word's idf against an unknown word's above which it names so
 # the same for a phone number or an address asked for: then it is somebody's, and a name a few
 # entries know (JNTO is in 4 of 32) still says whose; a word most entries have ("number") does not
 WHOSE_SPECIFIC = 0.4
+_ANSWER_SENTENCE = re.compile(r"(?<=[。！？])|(?<=[.!?])\s+")
+_AFTER_DENIAL = re.compile(r"ので、|므로|,\s*so\b")
 CONTACT = "contact"  # the aspect asked by "phone number", "e-mail address" (aspects.toml)
 
 
@@ -289,8 +301,10 @@ class Matcher:
         paragraphs = self._contact_paragraphs.get(doc)
         if paragraphs is None:  # read once per entry, on the first question that needs it
             topic = self.kb.topics[self.ids[doc]]
+            # "JETAA's contact is not in this material. Please ask the Seoul office (info@…)" is no
+            # JETAA address
             paragraphs = self._contact_paragraphs[doc] = [
-                normalize(paragraph)
+                normalize(_without_denials(paragraph))
                 for local in topic.text.values()
                 for paragraph in local.answer.split("\n\n")
                 if contact.search(paragraph)
@@ -371,3 +385,16 @@ class Matcher:
             alts = tuple(t for t, sc in ranked[: s.max_suggestions] if sc >= floor)
             return Match(None, best, "suggest", alts, tuple(ranked))
         return Match(None, best, "none", (), tuple(ranked))
+
+
+def _without_denials(paragraph: str) -> str:
+    """The paragraph less what it says the material does not give, up to the clause that follows
+    ("…記載がありませんので、クレアソウル（info@…）へ" keeps the address, not what it lacks)."""
+    kept = []
+    for sentence in _ANSWER_SENTENCE.split(paragraph):
+        denial = NOT_GIVEN.search(sentence)
+        if denial:
+            after = _AFTER_DENIAL.search(sentence, denial.end())
+            sentence = sentence[after.end() :] if after else ""
+        kept.append(sentence)
+    return " ".join(kept)
