@@ -50,4 +50,7 @@ OFFICE_OF = re.compile(r"([ァ-ヶー一-龯]{2,})事務所|([가-힣]{2,}) ?사
 
 # how an answer says that its source does not give something (knowledge/: "JETAA 대한민국 지부의
 # 연락처는 이 자료에 나와 있지 않습니다", "This brochure does not give contact details for …")
-NOT_GIVEN = re.compile(r"나와 있지 않|記載(?:が|は)ありません|記載されていません|載っていません|書かれていません|\bdoes not (?:give|state|list|say)\b")
+NOT_GIVEN = re.compile(
+    r"나와 있지 않|記載(?:が|は)ありません|記載されていません|載っていません|書かれていません"
+    r"|\bdoes not (?:give|state|list|say)\b"
+)
