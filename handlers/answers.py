@@ -73,7 +73,9 @@ async def free_text(ctx: Context) -> list[Reply]:
         ctx.state.pending_question = text[:MAX_PENDING_CHARS]
         # what is asked and not stated: the aspects, then the names the topic never mentions ("JNTO")
         missing = [ctx.label(f"aspect_{name}") for name in understood.missing]
-        missing += [ctx.label("unstated_name", name=name[:MAX_NAME_CHARS]) for name in match.unstated]
+        # … whose phone number or e-mail it asks: "JETAA 한국지부 연락처" of the JETAA page
+        named = "unstated_contact" if match.asks_contact else "unstated_name"
+        missing += [ctx.label(named, name=name[:MAX_NAME_CHARS]) for name in match.unstated]
         topic = kb.topics[match.topic_id]
         said = ctx.say(
             "answer_partial",

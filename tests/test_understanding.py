@@ -67,14 +67,18 @@ def test_another_organisations_phone_number_is_not_answered_with_ours(answer_con
     [ours] = chat(answer_config, "CLAIR Seoul phone number", user="whose-1")
     assert "733-5681" in ours.text and "nothing about" not in ours.text
     honest, answer = chat(answer_config, "phone number for KRILA please", user="whose-2")
-    assert "say nothing about “KRILA”" in honest.text and [b.payload for b in honest.buttons] == ["ask"]
+    assert "say nothing about the phone number or e-mail address of “KRILA”" in honest.text
+    assert [b.payload for b in honest.buttons] == ["ask"]
     honest, _ = chat(answer_config, "JNTOソウル事務所の電話番号を教えてください", user="whose-3")
-    assert "「JNTO」についての記載がありません" in honest.text
+    assert "「JNTO」の電話番号やメールアドレスについての記載がありません" in honest.text
+    # the JETAA page says its chapter's contact is not in the brochure, beside the office's e-mail
+    honest, _ = chat(answer_config, "JETAA 한국지부 연락처나 이메일 알 수 있을까요?", user="whose-4")
+    assert "'JETAA' 전화번호나 이메일 주소 관련 내용이 없습니다" in honest.text
 
 
 def test_a_persons_phone_number_is_not_answered_with_their_organisations(answer_config) -> None:
     honest, _ = chat(answer_config, "ソウル事務所の所長の連絡先を教えてください", user="role-1")
-    assert "「所長」についての記載がありません" in honest.text
+    assert "「所長」の電話番号やメールアドレスについての記載がありません" in honest.text
     [ours] = chat(answer_config, "クレアソウルの電話番号は？", user="role-2")
     assert "733-5681" in ours.text and "記載がありません" not in ours.text
 
@@ -102,6 +106,11 @@ def test_an_aspect_no_source_states_is_said_so_in_the_users_language(answer_conf
     ("意識調査の報告書をダウンロードできるURLを教えてください", "URLについての記載がありません"),
     ("出前講座の日に台風で休講になったら振替してもらえますか", "日程の変更や振替についての記載がありません"),
     ("トランドランの原稿って英語で出してもいいですか？", "英語での対応についての記載がありません"),
+    # a count of copies or entries, where the page counts only other things (participants, types);
+    # where an event was held, of a training whose page names no venue
+    ("観光展用のパンフ、何部くらい送ればいいですか？", "その数についての記載がありません"),
+    ("How many posts is each Dorandoran type exactly?", "say nothing about that number"),
+    ("関東ブロック災害訓練 会場どこ？", "開催場所についての記載がありません"),
 ])
 def test_an_aspect_or_a_place_the_topic_never_states_gets_the_sources_dont_say(
     answer_config, question: str, honest: str

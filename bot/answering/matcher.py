@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answering import readings
 from bot.answering.aspects import Aspects
+from bot.answering.counters import Counters
 from bot.answering.index import K1, MatchIndex, load_or_build, rows
 from bot.answering.knowledge import KnowledgeBase
 from bot.answering.specifics import (
@@ -56,6 +57,7 @@ SPECIFIC = 0.6  # a word's idf against an unknown word's above which it names so
 WHOSE_SPECIFIC = 0.4
 _ANSWER_SENTENCE = re.compile(r"(?<=[。！？])|(?<=[.!?])\s+")
 _AFTER_DENIAL = re.compile(r"ので、|므로|,\s*so\b")
+COUNT = "count"  # the aspect a count of things is (aspects.toml), asked by bot/answering/counters.py too
 CONTACT = "contact"  # the aspect asked by "phone number", "e-mail address" (aspects.toml)
 
 
@@ -86,6 +88,8 @@ class Match:
     # specific things the message names that the topic never mentions: a year, a name in capitals,
     # a word in katakana ("KRILA address", "2022年のセミナー", "ソウルジャパンクラブに入会")
     unstated: tuple[str, ...] = ()
+    # the message asks for a phone number or an e-mail address: the unstated names are whose
+    asks_contact: bool = False
 
 
 class Matcher:
@@ -103,6 +107,7 @@ class Matcher:
         self.weights = weights
         self.kb = kb  # whose phone number an answer gives is read from its text (unstated)
         self.aspects = Aspects()
+        self.counters = Counters(kb)
         self.contact_pattern = self.aspects.pattern(CONTACT)
         # per entry, its answers' paragraphs (normalised) that give a phone number or an address
         self._contact_paragraphs: dict[int, list[str]] = {}
@@ -369,13 +374,15 @@ class Matcher:
                 ranked = [(about, unpenalized)] + [(t, sc) for t, sc in ranked if t != about]
         lacking &= ~self.aspects.rank_only
         missing = tuple(self.aspects.names_of(lacking)) if lacking else ()
+        if unpenalized >= s.answer_threshold and COUNT not in missing and not self.counters.counts(about, text):
+            missing += (COUNT,)  # it counts other things: "何部送れば" of a page that counts participants
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))
         whose = CONTACT in asks
         unstated = self.unstated(text, self.doc_of[about], whose) if unpenalized >= s.answer_threshold else ()
         if (missing or unstated) and unpenalized >= s.answer_threshold:
-            return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated)
+            return Match(about, best, "partial", (), tuple(ranked), missing, unpenalized, unstated, whose)
         if missing and not self.weights.aspect_ranks:
             best *= self.weights.aspect_penalty  # not sure of the topic, and it lacks what is asked
         if best >= s.answer_threshold:

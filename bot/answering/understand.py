@@ -15,7 +15,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from bot.answering.matcher import Match, Matcher
+from bot.answering import counters
+from bot.answering.matcher import COUNT, Match, Matcher
 from bot.answering.smalltalk import SmallTalk, classify
 from bot.answering.text import MAX_MATCH_CHARS, normalize
 
@@ -97,7 +98,10 @@ def _as_asked(matcher: Matcher, match: Match, parts: list[str]) -> Match:
         return match
     # an aspect counts from the clause that asks; a name or a year anywhere in an asking sentence
     # ("2022年のおまつりに出たいのですが、いつ…" asks about 2022)
-    asked = set().union(*(matcher.aspects.of(normalize(_CLAUSE_BREAK.split(p)[-1])) for p in asking))
+    clauses = [_CLAUSE_BREAK.split(p)[-1] for p in asking]
+    asked = set().union(*(matcher.aspects.of(normalize(c)) for c in clauses))
+    if any(counters.asked(c) for c in clauses):
+        asked.add(COUNT)
     missing = tuple(a for a in match.missing if a in asked)
     unstated = tuple(u for u in match.unstated if any(u in p for p in asking))
     if missing or unstated:
