@@ -111,6 +111,14 @@ def test_an_aspect_no_source_states_is_said_so_in_the_users_language(answer_conf
     ("観光展用のパンフ、何部くらい送ればいいですか？", "その数についての記載がありません"),
     ("How many posts is each Dorandoran type exactly?", "say nothing about that number"),
     ("関東ブロック災害訓練 会場どこ？", "開催場所についての記載がありません"),
+    # a count for a year the page does not count (it counts 2019 and 2020, and names 2021 elsewhere);
+    # a room to borrow; the office on weekends
+    ("How many Japan-Korea sister-city exchange projects were carried out in FY2021?", "say nothing about that number"),
+    ("ソウル出張のとき、事務所の会議室ってかりられますか？", "部屋の貸し出しについての記載がありません"),
+    ("ソウル事務所って、土日もあいてますか？", "開館時間・受付時間についての記載がありません"),
+    # what the second question of a message asks, though the first alone would be answered
+    ("Which subway station is nearest to Kyobo building where Seoul office is? and which exit",
+     "say nothing about which exit to take"),
 ])
 def test_an_aspect_or_a_place_the_topic_never_states_gets_the_sources_dont_say(
     answer_config, question: str, honest: str
@@ -167,6 +175,14 @@ def test_an_asked_aspect_written_in_kana_is_asked(answer_config) -> None:
     assert "所要時間についての記載がありません" in honest.text
     honest, _ = chat(answer_config, "事務所 ちゅうしゃじょうある？", user="kana-2")
     assert "駐車場についての記載がありません" in honest.text
+
+
+def test_a_korean_keyword_typed_without_its_space_is_the_keyword(answer_config) -> None:
+    """출장강좌 is 출장 강좌 run together, as Koreans often type compounds: the lecture's keyword still
+    counts, so the question after a line of context is answered, not met with "did you mean"."""
+    [reply] = chat(answer_config, "조교인데 교수님이 크레아 출장강좌 알아보라고 하셔서요 ㅎㅎ 신청하려면 어디로 "
+                   "연락해야 돼요?", user="space-1")
+    assert "info@clair.or.kr" in reply.text and reply.buttons[0].payload == "f:lecture"
 
 
 def test_a_kana_spelling_finds_the_kanji_topic(answer_config) -> None:

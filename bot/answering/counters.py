@@ -65,6 +65,7 @@ class Counters:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._answers: dict[tuple[str, str], str] = {}
+        self._lines: dict[str, list[str]] = {}
 
     def counts(self, topic_id: str, question: str) -> bool:
         """Whether the topic's answer gives a number of what the question asks how many of (True
@@ -81,6 +82,17 @@ class Counters:
         if lang == "ko":
             return re.search(_KO_NUMBER + re.escape(counter), answer) is not None
         return _counts_noun(answer, counter)
+
+    def counts_in_year(self, topic_id: str, years: list[str], counted: list[re.Pattern[str]]) -> bool:
+        """Whether, for every year asked, a line of the topic's answers has the year and a count
+        (`counted`: the stated patterns of the count aspects asked). The sister-city page counts the
+        projects of 2019 and 2020; "how many in FY2021" is not among them, though 2021 is named."""
+        lines = self._lines.get(topic_id)
+        if lines is None:
+            lines = self._lines[topic_id] = [
+                part for local in self.kb.topics[topic_id].text.values() for part in local.answer.split("\n\n")
+            ]
+        return all(any(year in line and any(p.search(line) for p in counted) for line in lines) for year in years)
 
     def _answer(self, topic_id: str, lang: str) -> str | None:
         key = (topic_id, lang)

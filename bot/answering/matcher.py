@@ -58,6 +58,7 @@ WHOSE_SPECIFIC = 0.4
 _ANSWER_SENTENCE = re.compile(r"(?<=[。！？])|(?<=[.!?])\s+")
 _AFTER_DENIAL = re.compile(r"ので、|므로|,\s*so\b")
 COUNT = "count"  # the aspect a count of things is (aspects.toml), asked by bot/answering/counters.py too
+COUNTS = (COUNT, "count_people", "times")  # the aspects that ask how many
 CONTACT = "contact"  # the aspect asked by "phone number", "e-mail address" (aspects.toml)
 
 
@@ -191,6 +192,7 @@ class Matcher:
                 )
             )
         ordered = list(shared)
+        joined = norm.replace(" ", "")
         ptr = self.kw_ptr
         blob = ix.kw_blob
         out = []
@@ -206,6 +208,9 @@ class Matcher:
                     break
                 kw = blob[start:end]
                 if kw in norm:
+                    best = strength
+                # the same words run together: "출장강좌" for 출장 강좌
+                elif " " in kw and kw.replace(" ", "") in joined:
                     best = strength
                 # only then is the (costly) fuzzy comparison worth it
                 elif end - start >= 5 and has * 2 >= kw_grams and fuzz.partial_ratio(kw, norm, score_cutoff=88):
@@ -297,6 +302,19 @@ class Matcher:
                 out.append(word)
         return tuple(dict.fromkeys(out))
 
+    def _uncounted(self, topic_id: str, text: str, asks: frozenset[str], missing: tuple[str, ...]) -> tuple[str, ...]:
+        """The count aspects asked that the topic states, but not of what is counted ("何部送れば"
+        of a page that counts participants) or not for the year asked."""
+        if COUNT not in missing and not self.counters.counts(topic_id, text):
+            return (COUNT,)
+        counted = [name for name in COUNTS if name in asks and name not in missing]
+        years = YEAR.findall(text)
+        if counted and years:
+            patterns = [p for p in map(self.aspects.pattern, counted) if p is not None]
+            if patterns and not self.counters.counts_in_year(topic_id, years, patterns):
+                return tuple(counted)
+        return ()
+
     def _gives_contact_of(self, doc: int, name: str) -> bool:
         """Whether a paragraph of the entry's answer has the name and a phone number or an e-mail
         address: the seminar with KRILA names KRILA, but the address it gives is CLAIR's."""
@@ -374,8 +392,8 @@ class Matcher:
                 ranked = [(about, unpenalized)] + [(t, sc) for t, sc in ranked if t != about]
         lacking &= ~self.aspects.rank_only
         missing = tuple(self.aspects.names_of(lacking)) if lacking else ()
-        if unpenalized >= s.answer_threshold and COUNT not in missing and not self.counters.counts(about, text):
-            missing += (COUNT,)  # it counts other things: "何部送れば" of a page that counts participants
+        if unpenalized >= s.answer_threshold:
+            missing += self._uncounted(about, text, asks, missing)
         best_id, raw = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         best = min(1.0, raw + self.weights.margin * (raw - second))

@@ -30,7 +30,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*|(?<=[:：])\s+|\n+")
 # wh-word or an auxiliary ("who support foreign residents", "when it was in Hanzomon" inside a
 # sentence are context, not a question)
 _QUESTION = re.compile(
-    r"[?？]|か[。\s]*$|까|나요|ますか|でしょうか|^\W*(?:how|what|where|when|which|who|can|could|is|are|do|does|did|would|will|may|should)\b",
+    r"[?？]|か[。\s]*$|까|나요|ますか|でしょうか|^\W*(?:(?:and|but|also|or|so) )?"
+    r"(?:how|what|where|when|which|who|can|could|is|are|do|does|did|would|will|may|should)\b",
     re.IGNORECASE,
 )
 # where the context of a sentence ends and what it asks begins: "来年度ブースを出したいのですが、
@@ -40,7 +41,8 @@ _CLAUSE_BREAK = re.compile(
 )
 # what a request for information has, question mark or not
 _REQUEST = re.compile(
-    r"教えて|ください|下さい|知りたい|알려|주세요|궁금|please|tell me|let me know|want to know|like to know",
+    r"教えて|ください|下さい|知りたい|お知らせ|幸いです|알려|주세요|주시기 바랍니다|부탁드립니다|궁금"
+    r"|please|tell me|let me know|want to know|like to know|would appreciate",
     re.IGNORECASE,
 )
 
@@ -77,16 +79,19 @@ def understand(matcher: Matcher, text: str) -> Understanding:
     if best.decision != "answer" and len(text) >= LONG_MESSAGE:
         # the whole message was not clear: perhaps its question is, without the context around it
         parts = sentences(text[:MAX_MATCH_CHARS])
-        asked = [part for part in parts if part != text and _QUESTION.search(part)]
-        for part in asked[:MAX_QUESTION_SENTENCES]:
-            m = matcher.match(part)
-            if m.decision == "answer" and m.score > best.score:
-                best, question = m, part
         if best.decision == "partial" and len(parts) > 1:
             # "来年度ソウルに派遣される者です。…事務所はどういう構成ですか", "저는 대구에 있는 대학의
             # 교수입니다. … 신청은 어떻게 하나요?": the future, the city are who they are, not what
-            # they ask; only what the asking sentences name can be what the sources don't say
+            # they ask; only what the asking sentences name can be what the sources don't say. What
+            # one of them asks stays unstated, though another sentence alone would be answered
+            # ("Which station is nearest? and which exit")
             best = _as_asked(matcher, best, parts)
+        if best.decision != "partial":
+            asked = [part for part in parts if part != text and _QUESTION.search(part)]
+            for part in asked[:MAX_QUESTION_SENTENCES]:
+                m = matcher.match(part)
+                if m.decision == "answer" and m.score > best.score:
+                    best, question = m, part
     return Understanding(best.decision, best, None, question, best.missing)
 
 
